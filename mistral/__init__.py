@@ -1,0 +1,1 @@
+"""Mistral: a workflow service compatible with OpenStack Mistral."""

@@ -1,0 +1,125 @@
+"""Every configuration option Mistral reads, registered in one place.
+
+Names, groups and defaults follow OpenStack Mistral so existing
+`mistral.conf` files keep working. `build_config()` is called by the
+composition roots in `mistral.cmd`; nothing else creates a ConfigOpts.
+"""
+from __future__ import annotations
+
+import os
+
+from oslo_config import cfg
+from oslo_db import options as db_options
+
+DEFAULT_DB_CONNECTION = 'sqlite:///mistral.sqlite'
+
+API_OPTS = [
+    cfg.HostAddressOpt(
+        'host', default='127.0.0.1',
+        help='Address the API server binds to. The default keeps a '
+             'zero-setup server private to this machine.'),
+    cfg.PortOpt('port', default=8989, help='Port of the API server.'),
+    cfg.BoolOpt('allow_action_execution_deletion', default=False,
+                help='Allow deleting action executions via the API.'),
+    cfg.IntOpt('max_limit', default=1000, min=1,
+               help='Upper bound of the "limit" query parameter on lists.'),
+    cfg.StrOpt('validation_mode', default='mandatory',
+               choices=['enabled', 'mandatory', 'disabled'],
+               help='Validation of definitions on upload: "mandatory" '
+                    'always validates, "enabled" lets the client skip it '
+                    'with ?skip_validation, "disabled" never validates.'),
+    cfg.BoolOpt('enable_info_endpoint', default=False,
+                help='Serve GET /info from info_json_file_path.'),
+    cfg.StrOpt('info_json_file_path', default='info.json',
+               help='JSON file served by GET /info.'),
+    cfg.IntOpt('api_workers', default=1, min=1,
+               help='Kept for compatibility; the API server is threaded.'),
+    cfg.IntOpt('threads', default=16, min=1,
+               help='Worker threads of the built-in API server.'),
+]
+
+PECAN_OPTS = [
+    cfg.StrOpt('root', default='mistral.api.controllers.root.RootController',
+               help='Pecan root controller.'),
+    cfg.ListOpt('modules', default=['mistral.api'],
+                help='Modules pecan scans for the application.'),
+    cfg.BoolOpt('debug', default=False, help='Pecan debug mode.'),
+    cfg.BoolOpt('auth_enable', default=False,
+                help='Require Keystone authentication. Off by default for '
+                     'the zero-setup server; binding the API to a '
+                     'non-loopback address requires setting it explicitly.'),
+]
+
+ENGINE_OPTS = [
+    cfg.StrOpt('host', default='0.0.0.0', help='Name of the engine node.'),
+    cfg.StrOpt('topic', default='mistral_engine',
+               help='RPC topic the engines listen on.'),
+    cfg.StrOpt('version', default='1.0', help='Engine RPC API version.'),
+    cfg.IntOpt('execution_field_size_limit_kb', default=1024,
+               help='Largest size in KB of an input, output, params or '
+                    'published field of an execution; -1 for no limit.'),
+    cfg.StrOpt('merge_strategy', default='replace',
+               choices=['replace', 'merge'],
+               help='How published values combine with the context: '
+                    '"replace" shadows, "merge" merges dictionaries deeply.'),
+    cfg.IntOpt('rpc_workers', default=8, min=1,
+               help='Threads that process engine requests in parallel.'),
+    cfg.IntOpt('outbox_resend_after', default=30, min=1,
+               help='Seconds after which an unsent outbox message written '
+                    'by a process that died is sent by another engine.'),
+]
+
+EXECUTOR_OPTS = [
+    cfg.StrOpt('type', default='remote', choices=['local', 'remote'],
+               help='"remote" runs actions in executor processes over RPC; '
+                    '"local" runs them inside the engine process.'),
+    cfg.StrOpt('host', default='0.0.0.0',
+               help='Name of this executor; tasks with "target: <host>" '
+                    'run only on executors with this name.'),
+    cfg.StrOpt('topic', default='mistral_executor',
+               help='RPC topic the executors listen on.'),
+    cfg.StrOpt('version', default='1.0', help='Executor RPC API version.'),
+    cfg.IntOpt('workers', default=16, min=1,
+               help='Actions one executor runs at the same time.'),
+]
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    """Options for oslo-config-generator (namespace `mistral.config`)."""
+    return [
+        ('api', API_OPTS),
+        ('pecan', PECAN_OPTS),
+        ('engine', ENGINE_OPTS),
+        ('executor', EXECUTOR_OPTS),
+    ]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    for group, opts in list_opts():
+        conf.register_opts(opts, group=group)
+    conf.register_opts(db_options.database_opts, group='database')
+    conf.set_default('connection', DEFAULT_DB_CONNECTION, group='database')
+
+
+def build_config(argv: list[str] | None = None,
+                 extra_cli_opts: list[cfg.Opt] | None = None,
+                 default_config_files: list[str] | None = None
+                 ) -> cfg.ConfigOpts:
+    """Create, register and parse a ConfigOpts for one process.
+
+    `MISTRAL_CONFIG_FILE` / `MISTRAL_CONFIG_DIR` are honoured like upstream.
+    """
+    conf = cfg.ConfigOpts()
+    register_opts(conf)
+    if extra_cli_opts:
+        conf.register_cli_opts(extra_cli_opts)
+    if default_config_files is None:
+        env_file = os.environ.get('MISTRAL_CONFIG_FILE')
+        default_config_files = [env_file] if env_file else []
+    default_config_dirs = []
+    if os.environ.get('MISTRAL_CONFIG_DIR'):
+        default_config_dirs = [os.environ['MISTRAL_CONFIG_DIR']]
+    conf(argv if argv is not None else [], project='mistral',
+         default_config_files=default_config_files,
+         default_config_dirs=default_config_dirs)
+    return conf

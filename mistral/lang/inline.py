@@ -1,0 +1,53 @@
+"""The one-line parameter syntax: `std.http url="http://x" timeout=5`.
+
+Used by task `action`/`workflow`, ad-hoc `base`, `retry` and engine commands
+in transitions (`fail msg="boom"` or `fail(msg="boom")`).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+_EXPR = r'<%.*?%>|\{\{.*?\}\}|\{%.*?%\}'
+_VALUE = (r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|' + _EXPR +
+          r'|\[.*?\]|\{.*?\}|[^\s,]+')
+_PARAM = re.compile(r'([-_\w]+)\s*=\s*(' + _VALUE + r')', re.DOTALL)
+_CMD = re.compile(r'(' + _EXPR + r'|[\w.]+[^=(\s"]*)', re.DOTALL)
+
+
+def _value(raw: str):
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in '"\'':
+        return raw[1:-1]
+    if raw.startswith(('<%', '{{', '{%')):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw  # a bare word is a string
+
+
+def parse(text: str) -> tuple[str, dict]:
+    """Split a one-line command into its name and parameters.
+
+    Raises ValueError when something after the name is not a parameter.
+    """
+    text = text.strip()
+    match = _CMD.match(text)
+    if not match:
+        raise ValueError(f"Can not find a command name in '{text}'")
+    name = match.group(1)
+    rest = text[match.end():].strip()
+    if rest.startswith('(') and rest.endswith(')'):
+        rest = rest[1:-1]
+    params: dict = {}
+    pos = 0
+    for param in _PARAM.finditer(rest):
+        between = rest[pos:param.start()]
+        if between.strip(' \t\n,'):
+            raise ValueError(
+                f"Unexpected text '{between.strip()}' in '{text}'")
+        params[param.group(1)] = _value(param.group(2))
+        pos = param.end()
+    if rest[pos:].strip(' \t\n,'):
+        raise ValueError(f"Unexpected text '{rest[pos:].strip()}' in '{text}'")
+    return name, params

@@ -1,0 +1,48 @@
+"""Definitions text -> spec objects."""
+from __future__ import annotations
+
+from typing import Any
+
+from mistral import exceptions as exc
+from mistral.lang.specs import WorkflowSpec
+from mistral.utils import safe_yaml
+
+SUPPORTED_VERSION = '2.0'
+
+
+def load_document(text: str | bytes) -> dict:
+    """Parse YAML and check the top-level shape and `version`."""
+    data = safe_yaml.load(text)
+    if not isinstance(data, dict):
+        raise exc.DSLParsingError(
+            'Definition must be a YAML mapping, got '
+            f'{type(data).__name__}')
+    version = data.get('version', SUPPORTED_VERSION)
+    if str(version) not in ('2.0', '2'):
+        raise exc.DSLParsingError(f'Unsupported DSL version: {version}')
+    return data
+
+
+def parse_workflows(text: str | bytes) -> list[WorkflowSpec]:
+    """A workflow-list document: `version` plus one or more workflows."""
+    data = load_document(text)
+    items = {k: v for k, v in data.items() if k != 'version'}
+    if not items:
+        raise exc.InvalidModelError(
+            ['<root>: At least one item must be in the list'])
+    errors: list[str] = []
+    specs = [WorkflowSpec.build(str(name), raw, errors)
+             for name, raw in items.items()]
+    if errors:
+        raise exc.InvalidModelError(errors)
+    return specs
+
+
+def workflow_definition(spec: WorkflowSpec) -> str:
+    """The YAML text of a single workflow, as stored with its definition."""
+    return safe_yaml.dump({'version': SUPPORTED_VERSION, spec.name: spec.raw})
+
+
+def spec_from_stored(name: str, raw: Any) -> WorkflowSpec:
+    """Rebuild a spec from the dict stored with a definition or execution."""
+    return WorkflowSpec.from_dict(name, raw)
