@@ -587,17 +587,20 @@ class Outcome:
 
 def run_benchmarks(
     urls: list[str], scenarios: list[str], repeat: int, timeout: float
-) -> dict[str, dict[str, Outcome]]:
-    """Run each scenario ``repeat`` times, alternating between the URLs."""
+) -> list[dict[str, Outcome]]:
+    """Run each scenario ``repeat`` times, alternating between the URLs.
+
+    Returns one ``{scenario: Outcome}`` dict per URL, in the order given.
+    """
     apis = [Api(url, timeout) for url in urls]
-    results: dict[str, dict[str, Outcome]] = {url: {} for url in urls}
+    results: list[dict[str, Outcome]] = [{} for _ in urls]
     run_id = f"{time.strftime('%H%M%S')}_{uuid.uuid4().hex[:6]}"
     for scenario in scenarios:
-        for url in urls:
-            results[url][scenario] = Outcome()
+        for per_url in results:
+            per_url[scenario] = Outcome()
         for rep in range(repeat):
             for index, (url, api) in enumerate(zip(urls, apis)):
-                outcome = results[url][scenario]
+                outcome = results[index][scenario]
                 if outcome.error is not None:
                     continue
                 tag = f"{run_id}_{index}_{rep}"
@@ -634,7 +637,7 @@ def format_rate(rate: tuple[float, str] | None) -> str:
 
 
 def render_table(
-    urls: list[str], scenarios: list[str], results: dict[str, dict[str, Outcome]]
+    urls: list[str], scenarios: list[str], results: list[dict[str, Outcome]]
 ) -> str:
     header = ["scenario"]
     for label in ("url", "compare")[: len(urls)]:
@@ -646,8 +649,8 @@ def render_table(
         for row in ROWS[scenario]:
             cells = [row]
             medians: list[float | None] = []
-            for url in urls:
-                outcome = results[url][scenario]
+            for per_url in results:
+                outcome = per_url[scenario]
                 if outcome.error is not None:
                     cells += ["FAILED", "-"]
                     medians.append(None)
@@ -670,13 +673,13 @@ def render_table(
 
 
 def failures(
-    urls: list[str], scenarios: list[str], results: dict[str, dict[str, Outcome]]
+    urls: list[str], scenarios: list[str], results: list[dict[str, Outcome]]
 ) -> list[str]:
     return [
-        f"{scenario} @ {url}: {results[url][scenario].error}"
-        for url in urls
+        f"{scenario} @ {url}: {per_url[scenario].error}"
+        for url, per_url in zip(urls, results)
         for scenario in scenarios
-        if results[url][scenario].error is not None
+        if per_url[scenario].error is not None
     ]
 
 
@@ -684,18 +687,19 @@ def to_json(
     urls: list[str],
     scenarios: list[str],
     repeat: int,
-    results: dict[str, dict[str, Outcome]],
+    results: list[dict[str, Outcome]],
 ) -> dict[str, Any]:
+    """``results`` is a list parallel to ``urls`` (url first, compare second)."""
     report: dict[str, Any] = {
         "urls": urls,
         "repeat": repeat,
         "scenarios": scenarios,
-        "results": {},
+        "results": [],
     }
-    for url in urls:
+    for url, outcomes in zip(urls, results):
         per_url: dict[str, Any] = {}
         for scenario in scenarios:
-            outcome = results[url][scenario]
+            outcome = outcomes[scenario]
             per_url[scenario] = {
                 "status": "FAILED" if outcome.error else "OK",
                 "error": outcome.error,
@@ -704,7 +708,7 @@ def to_json(
                     row: outcome.median_seconds(row) for row in ROWS[scenario]
                 },
             }
-        report["results"][url] = per_url
+        report["results"].append({"url": url, "scenarios": per_url})
     return report
 
 

@@ -1,0 +1,59 @@
+"""Standard actions that need nothing outside the process."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from mistral_lib import actions
+
+
+class NoOpAction(actions.Action):
+    """Does nothing; the default action of a task. Returns null."""
+
+    def run(self, context: Any) -> None:
+        return None
+
+    def test(self, context: Any) -> None:
+        return None
+
+
+class EchoAction(actions.Action):
+    """Returns its `output` parameter unchanged."""
+
+    def __init__(self, output: Any) -> None:
+        self.output = output
+
+    def run(self, context: Any) -> Any:
+        return self.output
+
+    def test(self, context: Any) -> Any:
+        return self.output
+
+
+class FailAction(actions.Action):
+    """Always fails; `error_data` becomes the action's error result."""
+
+    def __init__(self, error_data: Any = None) -> None:
+        self.error_data = error_data
+
+    def run(self, context: Any) -> actions.Result:
+        return actions.Result(error=self.error_data or 'Fail action expected exception.')
+
+    def test(self, context: Any) -> actions.Result:
+        return self.run(context)
+
+
+class SleepAction(actions.Action):
+    """Sleeps `seconds` seconds, then returns null."""
+
+    def __init__(self, seconds: float = 1) -> None:
+        try:
+            self.seconds = max(float(seconds), 0.0)
+        except (TypeError, ValueError):
+            self.seconds = 0.0
+
+    def run(self, context: Any) -> None:
+        time.sleep(self.seconds)
+
+    def test(self, context: Any) -> None:
+        return None
