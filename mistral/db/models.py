@@ -72,8 +72,8 @@ class Workbook(_Owned, Base):
     namespace: Mapped[str] = mapped_column(sa.String(255), default='',
                                            nullable=False)
     definition: Mapped[str | None] = mapped_column(_LONG_TEXT)
-    spec: Mapped[Any] = mapped_column(JsonText)
-    tags: Mapped[Any] = mapped_column(JsonText)
+    spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    tags: Mapped[Any] = mapped_column(JsonText, nullable=True)
 
 
 class WorkflowDefinition(_Owned, Base):
@@ -83,8 +83,8 @@ class WorkflowDefinition(_Owned, Base):
     namespace: Mapped[str] = mapped_column(sa.String(255), default='',
                                            nullable=False)
     definition: Mapped[str | None] = mapped_column(_LONG_TEXT)
-    spec: Mapped[Any] = mapped_column(JsonText)
-    tags: Mapped[Any] = mapped_column(JsonText)
+    spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    tags: Mapped[Any] = mapped_column(JsonText, nullable=True)
     checksum: Mapped[str | None] = mapped_column(sa.String(32))
     is_system: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
@@ -96,12 +96,12 @@ class ActionDefinition(_Owned, Base):
     namespace: Mapped[str] = mapped_column(sa.String(255), default='',
                                            nullable=False)
     definition: Mapped[str | None] = mapped_column(_LONG_TEXT)
-    spec: Mapped[Any] = mapped_column(JsonText)
-    tags: Mapped[Any] = mapped_column(JsonText)
+    spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    tags: Mapped[Any] = mapped_column(JsonText, nullable=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
     input: Mapped[str | None] = mapped_column(sa.Text)
     action_class: Mapped[str | None] = mapped_column(sa.String(200))
-    attributes: Mapped[Any] = mapped_column(JsonText)
+    attributes: Mapped[Any] = mapped_column(JsonText, nullable=True)
     is_system: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 
@@ -114,7 +114,7 @@ class CodeSource(_Owned, Base):
     content: Mapped[str] = mapped_column(_LONG_TEXT, nullable=False)
     version: Mapped[int] = mapped_column(sa.Integer, default=1,
                                          nullable=False)
-    tags: Mapped[Any] = mapped_column(JsonText)
+    tags: Mapped[Any] = mapped_column(JsonText, nullable=True)
 
 
 class DynamicActionDefinition(_Owned, Base):
@@ -136,7 +136,7 @@ class Environment(_Owned, Base):
     __table_args__ = (sa.UniqueConstraint('name', 'project_id'),)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     description: Mapped[str | None] = mapped_column(sa.Text)
-    variables: Mapped[Any] = mapped_column(JsonText)
+    variables: Mapped[Any] = mapped_column(JsonText, nullable=True)
 
 
 class ResourceMember(_Timestamps, Base):
@@ -165,8 +165,8 @@ class _Execution(_Owned):
     workflow_id: Mapped[str | None] = mapped_column(sa.String(80))
     state: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     state_info: Mapped[str | None] = mapped_column(sa.Text)
-    tags: Mapped[Any] = mapped_column(JsonText)
-    runtime_context: Mapped[Any] = mapped_column(JsonText)
+    tags: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    runtime_context: Mapped[Any] = mapped_column(JsonText, nullable=True)
 
 
 class WorkflowExecution(_Execution, Base):
@@ -175,12 +175,12 @@ class WorkflowExecution(_Execution, Base):
         sa.Index('workflow_executions_v2_state', 'state'),
         sa.Index('workflow_executions_v2_root', 'root_execution_id'),
     )
-    spec: Mapped[Any] = mapped_column(JsonText)
+    spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
     accepted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    input: Mapped[Any] = mapped_column(JsonText)
-    output: Mapped[Any] = mapped_column(JsonText)
-    params: Mapped[Any] = mapped_column(JsonText)
-    context: Mapped[Any] = mapped_column(JsonText)
+    input: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    output: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    params: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    context: Mapped[Any] = mapped_column(JsonText, nullable=True)
     task_execution_id: Mapped[str | None] = mapped_column(sa.String(36),
                                                           index=True)
     root_execution_id: Mapped[str | None] = mapped_column(sa.String(36))
@@ -199,16 +199,16 @@ class TaskExecution(_Execution, Base):
         sa.String(36),
         sa.ForeignKey('workflow_executions_v2.id', ondelete='CASCADE'),
         nullable=False)
-    spec: Mapped[Any] = mapped_column(JsonText)
-    action_spec: Mapped[Any] = mapped_column(JsonText)
+    spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    action_spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
     type: Mapped[str] = mapped_column(sa.String(10), default='ACTION')
     unique_key: Mapped[str | None] = mapped_column(sa.String(255),
                                                    unique=True)
-    in_context: Mapped[Any] = mapped_column(JsonText)
-    published: Mapped[Any] = mapped_column(JsonText)
+    in_context: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    published: Mapped[Any] = mapped_column(JsonText, nullable=True)
     processed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     has_next_tasks: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    next_tasks: Mapped[Any] = mapped_column(JsonText)
+    next_tasks: Mapped[Any] = mapped_column(JsonText, nullable=True)
     error_handled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     started_at: Mapped[datetime.datetime | None] = mapped_column(sa.DateTime)
     finished_at: Mapped[datetime.datetime | None] = mapped_column(
@@ -228,11 +228,11 @@ class ActionExecution(_Execution, Base):
     workflow_execution_id: Mapped[str | None] = mapped_column(sa.String(36),
                                                               index=True)
     task_name: Mapped[str | None] = mapped_column(sa.String(255))
-    spec: Mapped[Any] = mapped_column(JsonText)
+    spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
     accepted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    input: Mapped[Any] = mapped_column(JsonText)
-    output: Mapped[Any] = mapped_column(JsonText)
-    params: Mapped[Any] = mapped_column(JsonText)
+    input: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    output: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    params: Mapped[Any] = mapped_column(JsonText, nullable=True)
     is_sync: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     last_heartbeat: Mapped[datetime.datetime | None] = mapped_column(
         sa.DateTime)
@@ -255,9 +255,9 @@ class CronTrigger(_Owned, Base):
         sa.DateTime, nullable=False)
     workflow_name: Mapped[str | None] = mapped_column(sa.String(255))
     workflow_id: Mapped[str | None] = mapped_column(sa.String(36))
-    workflow_input: Mapped[Any] = mapped_column(JsonText)
+    workflow_input: Mapped[Any] = mapped_column(JsonText, nullable=True)
     workflow_input_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    workflow_params: Mapped[Any] = mapped_column(JsonText)
+    workflow_params: Mapped[Any] = mapped_column(JsonText, nullable=True)
     workflow_params_hash: Mapped[str | None] = mapped_column(sa.String(64))
     remaining_executions: Mapped[int | None] = mapped_column(sa.Integer)
     trust_id: Mapped[str | None] = mapped_column(sa.String(80))
@@ -271,8 +271,8 @@ class EventTrigger(_Owned, Base):
     )
     name: Mapped[str | None] = mapped_column(sa.String(200))
     workflow_id: Mapped[str] = mapped_column(sa.String(36), nullable=False)
-    workflow_input: Mapped[Any] = mapped_column(JsonText)
-    workflow_params: Mapped[Any] = mapped_column(JsonText)
+    workflow_input: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    workflow_params: Mapped[Any] = mapped_column(JsonText, nullable=True)
     exchange: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     topic: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     event: Mapped[str] = mapped_column(sa.String(80), nullable=False)
@@ -289,7 +289,7 @@ class ScheduledJob(_Timestamps, Base):
                                     default=new_id)
     key: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     func_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
-    func_args: Mapped[Any] = mapped_column(JsonText)
+    func_args: Mapped[Any] = mapped_column(JsonText, nullable=True)
     execute_at: Mapped[datetime.datetime] = mapped_column(sa.DateTime,
                                                           nullable=False)
     captured_at: Mapped[datetime.datetime | None] = mapped_column(
@@ -310,7 +310,7 @@ class OutboxMessage(_Timestamps, Base):
     topic: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     server: Mapped[str | None] = mapped_column(sa.String(255))
     method: Mapped[str] = mapped_column(sa.String(255), nullable=False)
-    payload: Mapped[Any] = mapped_column(JsonText)
+    payload: Mapped[Any] = mapped_column(JsonText, nullable=True)
 
 
 class MistralMetric(Base):

@@ -1,0 +1,224 @@
+"""The engine service: every workflow event is one transaction.
+
+RPC methods (called by the API and the executors) lock the workflow
+execution row, apply the event through `WorkflowRun`, commit, and only then
+send the outbox messages the event produced.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mistral import exceptions as exc
+from mistral.db import models
+from mistral.db.store import Store
+from mistral.engine import outbox as outbox_mod
+from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
+                                         lock_execution)
+from mistral.lang.specs import WorkflowSpec
+from mistral.rpc.base import Transport
+from mistral.workflow import data_flow, states
+
+LOG = logging.getLogger(__name__)
+
+
+class SpecCache:
+    """Parsed specs by execution id: a running execution keeps the spec it
+    started with, so the id is a safe, immutable key."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._specs: collections.OrderedDict[str, WorkflowSpec] = \
+            collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, wf_ex: models.WorkflowExecution) -> WorkflowSpec:
+        with self._lock:
+            spec = self._specs.get(wf_ex.id)
+            if spec is not None:
+                self._specs.move_to_end(wf_ex.id)
+                return spec
+        raw = {k: v for k, v in wf_ex.spec.items()
+               if k not in ('name', 'version')}
+        spec = WorkflowSpec.from_dict(wf_ex.spec['name'], raw)
+        with self._lock:
+            self._specs[wf_ex.id] = spec
+            while len(self._specs) > self._size:
+                self._specs.popitem(last=False)
+        return spec
+
+
+class Engine:
+    def __init__(self, store: Store, transport: Transport,
+                 settings: EngineSettings,
+                 outbox_resend_after: float = 30.0) -> None:
+        self.store = store
+        self.transport = transport
+        self.settings = settings
+        self._resend_after = outbox_resend_after
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+        self._specs = SpecCache()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start_background(self) -> None:
+        """Resend outbox messages left behind by processes that died."""
+        def sweep() -> None:
+            while not self._stop.wait(max(self._resend_after / 3, 1.0)):
+                try:
+                    outbox_mod.resend_stale(self.store, self.transport,
+                                            self._resend_after)
+                except Exception:
+                    LOG.exception('Outbox sweep failed')
+        self._sweeper = threading.Thread(target=sweep, name='outbox-sweeper',
+                                         daemon=True)
+        self._sweeper.start()
+
+    def stop_background(self) -> None:
+        self._stop.set()
+        if self._sweeper:
+            self._sweeper.join(timeout=5)
+
+    # -- plumbing ------------------------------------------------------------
+
+    def _in_transaction(self, func: Callable[..., Any], *args) -> Any:
+        """Run func(session, outbox, *args); send its messages after commit."""
+        sent: list[outbox_mod.Message] = []
+
+        def tx(session: Session) -> Any:
+            box = outbox_mod.Outbox(session)
+            result = func(session, box, *args)
+            sent[:] = box.messages
+            return result
+
+        result = self.store.run_in_transaction(tx)
+        outbox_mod.send(self.store, self.transport, sent)
+        return result
+
+    def _run(self, session: Session, box: outbox_mod.Outbox,
+             wf_ex: models.WorkflowExecution) -> WorkflowRun:
+        return WorkflowRun(session, wf_ex, self._specs.get(wf_ex), self.settings,
+                           box)
+
+    # -- RPC methods -----------------------------------------------------------
+
+    def start_workflow(self, workflow_id: str, execution_id: str,
+                       wf_input: dict, params: dict,
+                       description: str | None,
+                       project_id: str) -> dict:
+        """Create and start an execution of a stored workflow definition."""
+        def tx(session: Session, box: outbox_mod.Outbox) -> dict:
+            existing = session.get(models.WorkflowExecution, execution_id)
+            if existing is not None:
+                return {'id': existing.id, 'created': False}
+            definition = session.get(models.WorkflowDefinition, workflow_id)
+            if definition is None:
+                raise exc.NotFoundError('Workflow', id=workflow_id)
+            spec = WorkflowSpec.from_dict(definition.name,
+                                          dict(definition.spec))
+            full_input = data_flow.validate_input(
+                spec.input, wf_input or {}, 'WorkflowSpec', definition.name)
+            run_params = dict(params or {})
+            run_params['env'] = self._resolve_env(session, run_params,
+                                                  project_id)
+            run_params.setdefault('namespace', definition.namespace)
+            wf_ex = models.WorkflowExecution(
+                id=execution_id,
+                name=definition.name,
+                description=description or '',
+                workflow_name=definition.name,
+                workflow_namespace=definition.namespace,
+                workflow_id=definition.id,
+                spec={'name': definition.name, 'version': '2.0',
+                      **definition.spec},
+                state=states.RUNNING,
+                input=full_input,
+                params=run_params,
+                context={},
+                runtime_context={},
+                root_execution_id=None,
+                project_id=project_id,
+                tags=list(spec.tags) or None,
+                accepted=False,
+            )
+            session.add(wf_ex)
+            session.flush()
+            run = WorkflowRun(session, wf_ex, spec, self.settings, box)
+            run._check_size('WorkflowExecution', 'input', full_input)
+            run.start()
+            return {'id': wf_ex.id, 'created': True}
+
+        return self._in_transaction(tx)
+
+    @staticmethod
+    def _resolve_env(session: Session, params: dict,
+                     project_id: str) -> dict:
+        env = params.get('env') or {}
+        if isinstance(env, str):
+            stored = session.scalars(
+                sa.select(models.Environment).where(
+                    models.Environment.name == env,
+                    sa.or_(models.Environment.project_id == project_id,
+                           models.Environment.scope == 'public'))).first()
+            if stored is None:
+                raise exc.InputError(f'Environment is not found: {env}')
+            env = stored.variables or {}
+        if not isinstance(env, dict):
+            raise exc.InputError('params.env must be an object or the name '
+                                 'of a stored environment')
+        return env
+
+    def on_action_complete(self, action_ex_id: str, result: dict) -> None:
+        """Record an action's result; idempotent per action execution."""
+        def tx(session: Session, box: outbox_mod.Outbox) -> None:
+            wf_ex_id = session.scalar(
+                sa.select(models.ActionExecution.workflow_execution_id)
+                .where(models.ActionExecution.id == action_ex_id))
+            if wf_ex_id is None:
+                LOG.warning('Result for unknown action execution %s',
+                            action_ex_id)
+                return
+            wf_ex = lock_execution(session, wf_ex_id)
+            action_ex = session.scalars(
+                sa.select(models.ActionExecution)
+                .where(models.ActionExecution.id == action_ex_id)
+                .execution_options(populate_existing=True)).one()
+            self._run(session, box, wf_ex).on_action_complete(action_ex,
+                                                              result)
+
+        self._in_transaction(tx)
+
+    def _change_state(self, execution_id: str,
+                      change: Callable[[WorkflowRun], None]) -> dict:
+        def tx(session: Session, box: outbox_mod.Outbox) -> dict:
+            wf_ex = lock_execution(session, execution_id)
+            if wf_ex is None:
+                raise exc.NotFoundError('WorkflowExecution', id=execution_id)
+            change(self._run(session, box, wf_ex))
+            return {'id': wf_ex.id, 'state': wf_ex.state}
+
+        return self._in_transaction(tx)
+
+    def pause_workflow(self, execution_id: str) -> dict:
+        return self._change_state(execution_id, WorkflowRun.pause)
+
+    def resume_workflow(self, execution_id: str,
+                        env: dict | None = None) -> dict:
+        def resume(run: WorkflowRun) -> None:
+            if env:
+                params = dict(run.wf_ex.params or {})
+                params['env'] = {**(params.get('env') or {}), **env}
+                run.wf_ex.params = params
+            run.resume()
+        return self._change_state(execution_id, resume)
+
+    def stop_workflow(self, execution_id: str, state: str,
+                      message: str | None = None) -> dict:
+        return self._change_state(
+            execution_id, lambda run: run.stop(state, message))

@@ -1,0 +1,520 @@
+"""One workflow execution, inside one transaction: the engine's shell
+around the pure controller.
+
+The caller locks the execution row first (one writer per execution), then
+feeds one event in; the run applies the controller's commands until
+nothing is left to do, writing task and action executions and queuing
+outbox messages. Nothing here commits or sends.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mistral import exceptions as exc
+from mistral import expressions
+from mistral.actions import registry
+from mistral.db import models
+from mistral.engine.lookups import DBLookups, task_result
+from mistral.engine.outbox import Outbox
+from mistral.expressions import functions
+from mistral.lang.specs import TaskSpec, WorkflowSpec
+from mistral.utils import jsonutils
+from mistral.workflow import commands, data_flow, direct, states
+
+LOG = logging.getLogger(__name__)
+STATE_INFO_LIMIT = 65500
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    engine_topic: str = 'mistral_engine'
+    executor_topic: str = 'mistral_executor'
+    field_size_limit_kb: int = 1024
+    merge_strategy: str = 'replace'
+
+
+def _cut(text: str | None) -> str | None:
+    if text is not None and len(text) > STATE_INFO_LIMIT:
+        return text[:STATE_INFO_LIMIT - 3] + '...'
+    return text
+
+
+def lock_execution(session: Session,
+                   wf_ex_id: str) -> models.WorkflowExecution | None:
+    """Load an execution holding its row lock until the transaction ends."""
+    return session.scalars(
+        sa.select(models.WorkflowExecution)
+        .where(models.WorkflowExecution.id == wf_ex_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)).first()
+
+
+class WorkflowRun:
+    def __init__(self, session: Session, wf_ex: models.WorkflowExecution,
+                 spec: WorkflowSpec, settings: EngineSettings,
+                 outbox: Outbox) -> None:
+        self.session = session
+        self.wf_ex = wf_ex
+        self.spec = spec
+        self.settings = settings
+        self.outbox = outbox
+        self._queue: collections.deque[commands.Command] = \
+            collections.deque()
+
+    # -- evaluation data -----------------------------------------------------
+
+    @property
+    def env(self) -> dict:
+        return (self.wf_ex.params or {}).get('env') or {}
+
+    def _data(self, *layers: dict | None,
+              lookups: DBLookups | None = None) -> dict:
+        return data_flow.evaluation_data(
+            *layers, self.wf_ex.context, self.wf_ex.input,
+            lookups=lookups or DBLookups(self.session, self.wf_ex),
+            env=self.env)
+
+    def _task_data(self, task_ex: models.TaskExecution, ctx: dict,
+                   result: Any = ...) -> dict:
+        lookups = DBLookups(self.session, self.wf_ex).for_task(
+            task_ex, (lambda: result) if result is not ... else None)
+        current = {functions.TASK_KEY: {'id': task_ex.id,
+                                        'name': task_ex.name}}
+        return self._data(current, ctx, lookups=lookups)
+
+    # -- starting --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Evaluate `vars` and run the start tasks."""
+        execution = {functions.EXECUTION_KEY: {'id': self.wf_ex.id}}
+        try:
+            variables = expressions.evaluate_recursively(
+                self.spec.vars, self._data(execution))
+        except exc.MistralError as e:
+            self._fail(str(e))
+            return
+        self.wf_ex.context = {**execution, **(variables or {})}
+        self._queue.extend(direct.start_commands(self.spec,
+                                                 self.wf_ex.context))
+        self._drain()
+
+    # -- events ------------------------------------------------------------------
+
+    def on_action_complete(self, action_ex: models.ActionExecution,
+                           result: dict) -> None:
+        """Apply an action's result (idempotent: duplicates are ignored)."""
+        if action_ex.state in states.COMPLETED:
+            LOG.info('Ignoring duplicate result of action execution %s',
+                     action_ex.id)
+            return
+        if result.get('cancel'):
+            state, value = states.CANCELLED, None
+        elif result.get('error') is not None:
+            state, value = states.ERROR, result['error']
+        else:
+            state, value = states.SUCCESS, result.get('data')
+        action_ex.state = state
+        action_ex.output = {'result': value}
+        action_ex.accepted = True
+        try:
+            self._check_size('ActionExecution', 'output', action_ex.output)
+        except exc.SizeLimitExceededError as e:
+            state, value = states.ERROR, str(e)
+            action_ex.state = state
+            action_ex.output = {'result': value}
+        if state != states.SUCCESS:
+            action_ex.state_info = _cut(str(value))
+        task_ex = self.session.get(models.TaskExecution,
+                                   action_ex.task_execution_id)
+        if task_ex is None or task_ex.state != states.RUNNING:
+            return
+        info = None if state == states.SUCCESS else _cut(
+            value if isinstance(value, str) else jsonutils.dumps(value))
+        self._complete_task(task_ex, state, info, value)
+        self._drain()
+
+    def pause(self) -> None:
+        self._set_state(states.PAUSED)
+
+    def resume(self) -> None:
+        self._set_state(states.RUNNING)
+        backlog = (self.wf_ex.runtime_context or {}).get('backlog', [])
+        self.wf_ex.runtime_context = {
+            k: v for k, v in (self.wf_ex.runtime_context or {}).items()
+            if k != 'backlog'}
+        for item in backlog:
+            self._queue.append(commands.RunTask(
+                item['task_name'], item['in_context'],
+                tuple(item.get('triggered_by', ()))))
+        self._drain()
+
+    def stop(self, state: str, info: str | None) -> None:
+        if state == states.SUCCESS:
+            self._succeed()
+        else:
+            self._set_state(state, info)
+
+    # -- the command loop -----------------------------------------------------------
+
+    def _drain(self) -> None:
+        while self._queue:
+            cmd = self._queue.popleft()
+            if self.wf_ex.state in states.TERMINAL:
+                break
+            if isinstance(cmd, commands.SetWorkflowState):
+                self._apply_engine_command(cmd)
+            elif self.wf_ex.state == states.PAUSED:
+                self._to_backlog(cmd)
+            else:
+                self._run_task(cmd)
+        self._check_completion()
+
+    def _to_backlog(self, cmd: commands.RunTask) -> None:
+        runtime = dict(self.wf_ex.runtime_context or {})
+        runtime['backlog'] = runtime.get('backlog', []) + [{
+            'task_name': cmd.task_name, 'in_context': cmd.in_context,
+            'triggered_by': list(cmd.triggered_by)}]
+        self.wf_ex.runtime_context = runtime
+
+    def _apply_engine_command(self, cmd: commands.SetWorkflowState) -> None:
+        if cmd.state == states.SUCCESS:
+            self._succeed(cmd.message)
+        elif cmd.state == states.ERROR:
+            self._fail(cmd.message or self._failure_summary())
+        elif cmd.state == states.PAUSED:
+            self._set_state(states.PAUSED, cmd.message)
+
+    # -- tasks ------------------------------------------------------------------
+
+    def _new_task(self, spec: TaskSpec, state: str, in_context: dict,
+                  triggered_by: tuple[dict, ...]) -> models.TaskExecution:
+        task_ex = models.TaskExecution(
+            id=models.new_id(),
+            name=spec.name,
+            workflow_execution_id=self.wf_ex.id,
+            workflow_name=self.wf_ex.workflow_name,
+            workflow_namespace=self.wf_ex.workflow_namespace,
+            workflow_id=self.wf_ex.workflow_id,
+            project_id=self.wf_ex.project_id,
+            state=state,
+            spec={'name': spec.name, **spec.raw},
+            type=spec.type,
+            in_context=in_context,
+            published={},
+            runtime_context={'triggered_by': list(triggered_by)}
+            if triggered_by else {},
+            tags=list(spec.raw.get('tags') or []) or None,
+            started_at=models.utcnow(),
+        )
+        self.session.add(task_ex)
+        # Rows reference each other by foreign key without ORM
+        # relationships, so insert the task before its actions.
+        self.session.flush()
+        return task_ex
+
+    def _run_task(self, cmd: commands.RunTask) -> None:
+        spec = self.spec.task(cmd.task_name)
+        if spec.join is not None:
+            self._run_join(cmd, spec)
+            return
+        task_ex = self._new_task(spec, states.RUNNING, cmd.in_context,
+                                 cmd.triggered_by)
+        self._dispatch(task_ex, spec)
+
+    def _dispatch(self, task_ex: models.TaskExecution,
+                  spec: TaskSpec) -> None:
+        """Start the action of a RUNNING task (or fail the task)."""
+        data = self._task_data(task_ex, task_ex.in_context)
+        try:
+            if spec.workflow:
+                raise exc.InputError(
+                    'Sub-workflow tasks are not supported by this version')
+            name = spec.action
+            if expressions.has_expressions(name):
+                name = str(expressions.evaluate(name, data))
+            action = registry.get(name)
+            params = expressions.evaluate_recursively(spec.input, data)
+            if not isinstance(params, dict):
+                raise exc.InputError(
+                    f"Task '{spec.name}' input must be a dictionary, got "
+                    f'{type(params).__name__}')
+            action.check_input(params)
+            self._check_size('ActionExecution', 'input', params)
+            target = spec.policies.get('target')
+            if target is not None:
+                target = str(expressions.evaluate(target, data))
+        except exc.MistralError as e:
+            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+            return
+        action_ex = models.ActionExecution(
+            id=models.new_id(),
+            name=name,
+            task_execution_id=task_ex.id,
+            workflow_execution_id=self.wf_ex.id,
+            task_name=task_ex.name,
+            workflow_name=self.wf_ex.workflow_name,
+            workflow_namespace=self.wf_ex.workflow_namespace,
+            workflow_id=self.wf_ex.workflow_id,
+            project_id=self.wf_ex.project_id,
+            state=states.RUNNING,
+            input=params,
+            params={'target': target} if target else {},
+            is_sync=True,
+            accepted=False,
+            spec={'name': name},
+        )
+        self.session.add(action_ex)
+        self.outbox.add(self.settings.executor_topic, 'run_action', {
+            'action_ex_id': action_ex.id,
+            'action_name': name,
+            'params': params,
+            'execution_context': {
+                'workflow_execution_id': self.wf_ex.id,
+                'task_execution_id': task_ex.id,
+                'action_execution_id': action_ex.id,
+                'workflow_name': self.wf_ex.workflow_name,
+                'task_name': task_ex.name,
+                'project_id': self.wf_ex.project_id,
+            },
+        }, server=target)
+
+    def _complete_task(self, task_ex: models.TaskExecution, state: str,
+                       state_info: str | None, result: Any = ...) -> None:
+        """Finish a task: publish, then queue what its transitions say."""
+        spec = self.spec.task(task_ex.name)
+        task_ex.state = state
+        task_ex.state_info = state_info
+        task_ex.finished_at = models.utcnow()
+        if result is ...:
+            result = task_result(self.session, task_ex)
+
+        branch_expr, global_expr = direct.publish_for(spec, state)
+        data = self._task_data(task_ex, task_ex.in_context, result)
+        try:
+            published = data_flow.evaluate_publish(branch_expr, data)
+            published_global = data_flow.evaluate_publish(global_expr, data)
+            self._check_size('TaskExecution', 'published', published)
+        except exc.MistralError as e:
+            if state == states.ERROR:
+                published, published_global = {}, {}
+            else:
+                self._complete_task(task_ex, states.ERROR, _cut(str(e)),
+                                    result)
+                return
+        task_ex.published = published
+        if published_global:
+            self.wf_ex.context = data_flow.merge_dicts(
+                self.wf_ex.context or {}, published_global,
+                deep=self.settings.merge_strategy == 'merge')
+
+        outbound = data_flow.outbound_context(
+            task_ex.in_context or {}, published,
+            deep_merge=self.settings.merge_strategy == 'merge')
+        guard_data = self._task_data(task_ex, outbound, result)
+        try:
+            outcome = direct.transitions(self.spec, task_ex.name, task_ex.id,
+                                         state, outbound, guard_data)
+        except exc.MistralError as e:
+            if state == states.ERROR:
+                outcome = direct.Transitions((), ())
+                task_ex.state_info = _cut(f'{state_info}; {e}')
+            else:
+                self._complete_task(task_ex, states.ERROR, _cut(str(e)),
+                                    result)
+                return
+        task_ex.next_tasks = [list(n) for n in outcome.next_tasks]
+        task_ex.has_next_tasks = any(
+            isinstance(c, commands.RunTask) for c in outcome.commands)
+        task_ex.error_handled = (state == states.ERROR and
+                                 direct.is_error_handled(spec))
+        task_ex.processed = True
+        self._queue.extend(outcome.commands)
+
+        # A join downstream that this task did not trigger may now be
+        # impossible to satisfy: let it re-evaluate.
+        fired = {name for name, _ in outcome.next_tasks}
+        for name in sorted(spec.next_task_names() - fired):
+            if self.spec.task(name).join is not None:
+                self._queue.append(commands.RunTask(name, {}, ()))
+
+    # -- joins --------------------------------------------------------------------
+
+    def _run_join(self, cmd: commands.RunTask, spec: TaskSpec) -> None:
+        task_ex = self.session.scalars(
+            sa.select(models.TaskExecution).where(
+                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
+                models.TaskExecution.name == spec.name,
+                models.TaskExecution.state == states.WAITING)).first()
+        if task_ex is None:
+            task_ex = self._new_task(spec, states.WAITING, {}, ())
+        if cmd.triggered_by:
+            rc = dict(task_ex.runtime_context or {})
+            rc['triggered_by'] = rc.get('triggered_by', []) + list(
+                cmd.triggered_by)
+            task_ex.runtime_context = rc
+
+        inbound_names = self.spec.inbound[spec.name]
+        latest: dict[str, models.TaskExecution] = {}
+        for t in self.session.scalars(
+                sa.select(models.TaskExecution).where(
+                    models.TaskExecution.workflow_execution_id ==
+                    self.wf_ex.id,
+                    models.TaskExecution.name.in_(inbound_names))
+                .order_by(models.TaskExecution.created_at)):
+            latest[t.name] = t
+        status_by_name = {
+            name: (direct.Inbound(
+                completed=t.processed,
+                fired=any(n == spec.name for n, _ in (t.next_tasks or [])))
+                if (t := latest.get(name)) is not None else None)
+            for name in inbound_names}
+        status = direct.join_status(spec, status_by_name)
+        if status == direct.JOIN_WAITING:
+            task_ex.state_info = (
+                f'Blocked by tasks: {direct.blocking_tasks(status_by_name)}')
+            return
+        if status == direct.JOIN_FAILED:
+            failed = [n for n, s in status_by_name.items()
+                      if s and s.completed and not s.fired]
+            task_ex.state = states.ERROR  # WAITING -> ERROR directly
+            self._complete_task(task_ex, states.ERROR,
+                                f'Failed by tasks: {failed}')
+            return
+        ctx: dict = {}
+        for name in inbound_names:
+            t = latest.get(name)
+            if t is not None and status_by_name[name].fired:
+                ctx = data_flow.merge_dicts(
+                    ctx, data_flow.outbound_context(
+                        t.in_context or {}, t.published or {}),
+                    deep=self.settings.merge_strategy == 'merge')
+        task_ex.in_context = ctx
+        task_ex.state = states.RUNNING
+        task_ex.state_info = None
+        self._dispatch(task_ex, spec)
+
+    # -- the workflow -----------------------------------------------------------
+
+    def _count_tasks(self, *conditions) -> int:
+        return self.session.scalar(
+            sa.select(sa.func.count()).select_from(models.TaskExecution)
+            .where(models.TaskExecution.workflow_execution_id ==
+                   self.wf_ex.id, *conditions)) or 0
+
+    def _check_completion(self) -> None:
+        if self.wf_ex.state != states.RUNNING or self._queue:
+            return
+        if self._count_tasks(models.TaskExecution.state.in_(
+                states.INCOMPLETE - {states.WAITING})):
+            return
+        waiting = self.session.scalars(
+            sa.select(models.TaskExecution).where(
+                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
+                models.TaskExecution.state == states.WAITING)).all()
+        if waiting:
+            # Nothing can trigger these joins any more.
+            for task_ex in waiting:
+                self._complete_task(task_ex, states.ERROR,
+                                    task_ex.state_info or 'Join can not be '
+                                    'satisfied')
+            self._drain()
+            return
+        if self._count_tasks(
+                models.TaskExecution.state == states.ERROR,
+                models.TaskExecution.error_handled.is_(False)):
+            self._fail(self._failure_summary())
+        elif self._count_tasks(models.TaskExecution.state ==
+                               states.CANCELLED):
+            names = self.session.scalars(
+                sa.select(models.TaskExecution.name).where(
+                    models.TaskExecution.workflow_execution_id ==
+                    self.wf_ex.id,
+                    models.TaskExecution.state == states.CANCELLED)).all()
+            self._set_state(states.CANCELLED,
+                            f'Cancelled tasks: {", ".join(names)}')
+        else:
+            self._succeed()
+
+    def _final_context(self) -> dict:
+        """Merge of the outbound contexts of the tasks that ended branches."""
+        ctx: dict = {}
+        for t in self.session.scalars(
+                sa.select(models.TaskExecution).where(
+                    models.TaskExecution.workflow_execution_id ==
+                    self.wf_ex.id,
+                    models.TaskExecution.has_next_tasks.is_(False),
+                    models.TaskExecution.state.in_(states.COMPLETED))
+                .order_by(models.TaskExecution.finished_at)):
+            ctx = data_flow.merge_dicts(
+                ctx, data_flow.outbound_context(t.in_context or {},
+                                                t.published or {}))
+        return data_flow.merge_dicts(self.wf_ex.context or {}, ctx)
+
+    def _succeed(self, message: str | None = None) -> None:
+        final = self._final_context()
+        try:
+            if self.spec.output:
+                output = expressions.evaluate_recursively(
+                    self.spec.output, self._data(final))
+            else:
+                output = data_flow.strip_internal(final)
+            self._check_size('WorkflowExecution', 'output', output)
+        except exc.MistralError as e:
+            self._fail(str(e))
+            return
+        self.wf_ex.output = output
+        self._set_state(states.SUCCESS, message)
+
+    def _fail(self, message: str) -> None:
+        output: dict = {'result': message}
+        if self.spec.output_on_error:
+            try:
+                output.update(expressions.evaluate_recursively(
+                    self.spec.output_on_error,
+                    self._data(self._final_context())))
+            except exc.MistralError as e:
+                message = f'{message}\n{e}'
+                output['result'] = message
+        self.wf_ex.output = output
+        self._set_state(states.ERROR, message)
+
+    def _failure_summary(self) -> str:
+        failed = self.session.scalars(
+            sa.select(models.TaskExecution).where(
+                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
+                models.TaskExecution.state == states.ERROR,
+                models.TaskExecution.error_handled.is_(False))
+            .order_by(models.TaskExecution.created_at)).all()
+        if not failed:
+            return 'Workflow failed'
+        lines = ['Failure caused by error in tasks: '
+                 + ', '.join(t.name for t in failed), '']
+        for t in failed:
+            lines.append(f'  {t.name} [task_ex_id={t.id}] -> {t.state_info}')
+            for i, a in enumerate(self.session.scalars(
+                    sa.select(models.ActionExecution).where(
+                        models.ActionExecution.task_execution_id == t.id,
+                        models.ActionExecution.state == states.ERROR))):
+                error = (a.output or {}).get('result')
+                lines.append(f'    [action_ex_id={a.id}, idx={i}]: {error}')
+        return _cut('\n'.join(lines) + '\n')
+
+    def _set_state(self, state: str, info: str | None = None) -> None:
+        states.check_transition('workflow execution', self.wf_ex.state,
+                                state)
+        self.wf_ex.state = state
+        self.wf_ex.state_info = _cut(info)
+
+    def _check_size(self, kind: str, field: str, value: Any) -> None:
+        limit = self.settings.field_size_limit_kb
+        if limit < 0:
+            return
+        size = jsonutils.size_kb(value)
+        if size > limit:
+            raise exc.SizeLimitExceededError(kind, field, size, limit)

@@ -1,0 +1,62 @@
+"""The executor service: runs actions and reports their results.
+
+Results go back to the engines with `on_action_complete`, which is
+idempotent, so a message delivered twice does no harm.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mistral_lib import actions as lib_actions
+from mistral_lib.actions import context as lib_context
+
+from mistral import exceptions as exc
+from mistral.actions import registry
+from mistral.rpc.base import Transport
+
+LOG = logging.getLogger(__name__)
+
+
+def action_context(execution_context: dict) -> lib_context.ActionContext:
+    execution = lib_context.ExecutionContext(
+        workflow_execution_id=execution_context.get('workflow_execution_id'),
+        task_execution_id=execution_context.get('task_execution_id'),
+        action_execution_id=execution_context.get('action_execution_id'),
+        workflow_name=execution_context.get('workflow_name'),
+    )
+    security = lib_context.SecurityContext(
+        project_id=execution_context.get('project_id'))
+    return lib_context.ActionContext(security, execution)
+
+
+def run_action(action_name: str, params: dict,
+               execution_context: dict) -> dict:
+    """Run one action and return its result as {data|error|cancel}."""
+    try:
+        action = registry.get(action_name).instantiate(params)
+        value: Any = action.run(action_context(execution_context))
+    except exc.MistralError as e:
+        return {'error': str(e)}
+    except Exception as e:
+        LOG.info('Action %s failed: %s', action_name, e)
+        return {'error': f'{type(e).__name__}: {e}'}
+    if isinstance(value, lib_actions.Result):
+        if value.is_cancel():
+            return {'cancel': True}
+        if value.is_error():
+            return {'error': value.error}
+        return {'data': value.data}
+    return {'data': value}
+
+
+class Executor:
+    def __init__(self, transport: Transport, engine_topic: str) -> None:
+        self.transport = transport
+        self.engine_topic = engine_topic
+
+    def run_action(self, action_ex_id: str, action_name: str, params: dict,
+                   execution_context: dict) -> None:
+        result = run_action(action_name, params, execution_context)
+        self.transport.cast(self.engine_topic, 'on_action_complete',
+                            {'action_ex_id': action_ex_id, 'result': result})
