@@ -24,8 +24,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -80,12 +81,16 @@ class Api:
     ) -> Any:
         url = self.base_url + path
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            resp = self.session.request(
+                method, url, timeout=self.timeout, **kwargs
+            )
         except requests.RequestException as exc:
             raise BenchError(f"{method} {path}: {exc}") from exc
         if resp.status_code not in expect:
             body = resp.text.strip().replace("\n", " ")[:400]
-            raise BenchError(f"{method} {path} -> HTTP {resp.status_code}: {body}")
+            raise BenchError(
+                f"{method} {path} -> HTTP {resp.status_code}: {body}"
+            )
         return resp.json() if resp.content else None
 
     def create_workflows(self, definition: str) -> list[dict[str, Any]]:
@@ -98,10 +103,14 @@ class Api:
         )
         workflows = data.get("workflows") if isinstance(data, dict) else None
         if not isinstance(workflows, list) or not workflows:
-            raise BenchError(f"POST /workflows: unexpected response {data!r:.300}")
+            raise BenchError(
+                f"POST /workflows: unexpected response {data!r:.300}"
+            )
         return workflows
 
-    def start_execution(self, workflow_name: str, wf_input: dict[str, Any]) -> str:
+    def start_execution(
+        self, workflow_name: str, wf_input: dict[str, Any]
+    ) -> str:
         data = self.request(
             "POST",
             "/executions",
@@ -109,17 +118,32 @@ class Api:
             json={"workflow_name": workflow_name, "input": wf_input},
         )
         if not isinstance(data, dict) or "id" not in data:
-            raise BenchError(f"POST /executions: unexpected response {data!r:.300}")
+            raise BenchError(
+                f"POST /executions: unexpected response {data!r:.300}"
+            )
         return str(data["id"])
 
     def get_execution(self, execution_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/executions/{execution_id}")
+        data = self.request("GET", f"/executions/{execution_id}")
+        if not isinstance(data, dict):
+            raise BenchError(f"GET /executions/{execution_id}: not an object")
+        return data
+
+    def get_list(
+        self, path: str, key: str, **params: Any
+    ) -> list[dict[str, Any]]:
+        """GET a collection like ``{"tasks": [...]}``; return the list."""
+        data = self.request("GET", path, params=params)
+        items = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise BenchError(f"GET {path}: no {key!r} list in {data!r:.300}")
+        return items
 
     def list_executions(self, **params: Any) -> list[dict[str, Any]]:
-        return self.request("GET", "/executions", params=params)["executions"]
+        return self.get_list("/executions", "executions", **params)
 
     def get_tasks(self, execution_id: str) -> list[dict[str, Any]]:
-        return self.request("GET", f"/executions/{execution_id}/tasks")["tasks"]
+        return self.get_list(f"/executions/{execution_id}/tasks", "tasks")
 
 
 # --------------------------------------------------------------------------
@@ -136,7 +160,8 @@ def wait_for(api: Api, execution_id: str, deadline: float) -> dict[str, Any]:
             return execution
         if time.monotonic() > deadline:
             raise BenchError(
-                f"execution {execution_id} still {execution.get('state')} at timeout"
+                f"execution {execution_id} still {execution.get('state')} "
+                "at timeout"
             )
         time.sleep(interval)
         interval = min(interval * POLL_FACTOR, POLL_MAX)
@@ -167,7 +192,9 @@ def wait_for_all(
         if not pending:
             return
         if time.monotonic() > deadline:
-            raise BenchError(f"{len(pending)} executions still running at timeout")
+            raise BenchError(
+                f"{len(pending)} executions still running at timeout"
+            )
         time.sleep(interval)
         interval = min(interval * POLL_FACTOR, POLL_MAX)
 
@@ -178,7 +205,9 @@ def parse_json_field(value: Any) -> Any:
         try:
             return json.loads(value)
         except ValueError as exc:
-            raise BenchError(f"field is not valid JSON: {value[:200]!r}") from exc
+            raise BenchError(
+                f"field is not valid JSON: {value[:200]!r}"
+            ) from exc
     return value
 
 
@@ -197,7 +226,8 @@ def check_execution(
     state = execution.get("state")
     if state != "SUCCESS":
         raise BenchError(
-            f"execution {execution_id} ended {state}: {execution.get('state_info')}"
+            f"execution {execution_id} ended {state}: "
+            f"{execution.get('state_info')}"
         )
     output = parse_json_field(execution.get("output"))
     if output != expected_output:
@@ -214,7 +244,9 @@ def check_execution(
             )
         bad = [t.get("name") for t in tasks if t.get("state") != "SUCCESS"]
         if bad:
-            raise BenchError(f"execution {execution_id}: tasks not SUCCESS: {bad[:5]}")
+            raise BenchError(
+                f"execution {execution_id}: tasks not SUCCESS: {bad[:5]}"
+            )
 
 
 def run_one(
@@ -224,7 +256,7 @@ def run_one(
     wf_input: dict[str, Any],
     timeout: float,
 ) -> tuple[float, dict[str, Any]]:
-    """Upload (untimed), then time one execution from start to terminal state."""
+    """Upload (untimed), then time one execution until it is terminal."""
     api.create_workflows(definition)
     started = time.monotonic()
     execution_id = api.start_execution(workflow_name, wf_input)
@@ -374,7 +406,9 @@ def scenario_with_items(api: Api, tag: str, timeout: float) -> list[Sample]:
     return _with_items(api, tag, timeout, "with_items", None)
 
 
-def scenario_with_items_c10(api: Api, tag: str, timeout: float) -> list[Sample]:
+def scenario_with_items_c10(
+    api: Api, tag: str, timeout: float
+) -> list[Sample]:
     """Same as ``with_items`` but limited to ``concurrency: 10``."""
     return _with_items(api, tag, timeout, "with_items_c10", 10)
 
@@ -455,7 +489,9 @@ def scenario_concurrent(api: Api, tag: str, timeout: float) -> list[Sample]:
     for n, execution_id in enumerate(ids):
         execution = api.get_execution(execution_id)
         check_execution(api, execution, {"r": 2 * n}, CONCURRENT_CHAIN)
-    return [Sample("concurrent", seconds, CONCURRENT_EXECUTIONS, "executions/s")]
+    return [
+        Sample("concurrent", seconds, CONCURRENT_EXECUTIONS, "executions/s")
+    ]
 
 
 def scenario_subworkflow(api: Api, tag: str, timeout: float) -> list[Sample]:
@@ -498,8 +534,12 @@ def scenario_subworkflow(api: Api, tag: str, timeout: float) -> list[Sample]:
             definition_lines += ["      on-success:", f"        - c{i + 1}"]
     definition = "\n".join(definition_lines) + "\n"
     seconds, execution = run_one(api, definition, parent, {}, timeout)
-    check_execution(api, execution, {"v": SUBWORKFLOW_CALLS}, SUBWORKFLOW_CALLS)
-    return [Sample("subworkflow", seconds, SUBWORKFLOW_CALLS, "subworkflows/s")]
+    check_execution(
+        api, execution, {"v": SUBWORKFLOW_CALLS}, SUBWORKFLOW_CALLS
+    )
+    return [
+        Sample("subworkflow", seconds, SUBWORKFLOW_CALLS, "subworkflows/s")
+    ]
 
 
 def scenario_upload(api: Api, tag: str, timeout: float) -> list[Sample]:
@@ -509,7 +549,9 @@ def scenario_upload(api: Api, tag: str, timeout: float) -> list[Sample]:
     workflows = api.create_workflows(noop_chain(name, UPLOAD_TASKS))
     seconds = time.monotonic() - started
     if workflows[0].get("name") != name:
-        raise BenchError(f"upload returned workflow {workflows[0].get('name')!r}")
+        raise BenchError(
+            f"upload returned workflow {workflows[0].get('name')!r}"
+        )
     return [Sample("upload", seconds, UPLOAD_TASKS, "tasks/s")]
 
 
@@ -527,14 +569,13 @@ def scenario_list(api: Api, tag: str, timeout: float) -> list[Sample]:
     ``GET /workflows`` (whatever the server already stores)."""
 
     def list_executions() -> None:
-        executions = api.list_executions(limit=100)
-        if not isinstance(executions, list) or len(executions) > 100:
-            raise BenchError("GET /executions?limit=100 returned a bad list")
+        if len(api.list_executions(limit=100)) > 100:
+            raise BenchError(
+                "GET /executions?limit=100 returned more than 100"
+            )
 
     def list_workflows() -> None:
-        workflows = api.request("GET", "/workflows")["workflows"]
-        if not isinstance(workflows, list):
-            raise BenchError("GET /workflows returned a bad list")
+        api.get_list("/workflows", "workflows")
 
     return [
         Sample("list:executions", _median_call(list_executions), 1, "req/s"),
@@ -570,16 +611,21 @@ ROWS["list"] = ["list:executions", "list:workflows"]
 class Outcome:
     """All runs of one scenario against one URL."""
 
-    samples: list[list[Sample]] = field(default_factory=list)  # one list per run
+    # One list of samples per successful run.
+    samples: list[list[Sample]] = field(default_factory=list)
     error: str | None = None
 
     def median_seconds(self, row: str) -> float | None:
-        values = [s.seconds for run in self.samples for s in run if s.row == row]
+        values = [
+            s.seconds for run in self.samples for s in run if s.row == row
+        ]
         return statistics.median(values) if values else None
 
     def rate(self, row: str) -> tuple[float, str] | None:
         seconds = self.median_seconds(row)
-        sample = next((s for run in self.samples for s in run if s.row == row), None)
+        sample = next(
+            (s for run in self.samples for s in run if s.row == row), None
+        )
         if seconds is None or sample is None or seconds <= 0:
             return None
         return sample.count / seconds, sample.unit
@@ -609,14 +655,22 @@ def run_benchmarks(
                     samples = SCENARIOS[scenario](api, tag, timeout)
                 except BenchError as exc:
                     outcome.error = str(exc)
-                    print(f"{label} FAILED: {exc}", file=sys.stderr, flush=True)
+                    print(
+                        f"{label} FAILED: {exc}", file=sys.stderr, flush=True
+                    )
                     continue
-                except Exception as exc:  # bug or unexpected response shape
+                except Exception as exc:  # noqa: BLE001 - bug or odd response
                     outcome.error = f"{type(exc).__name__}: {exc}"
-                    print(f"{label} FAILED: {outcome.error}", file=sys.stderr, flush=True)
+                    print(
+                        f"{label} FAILED: {outcome.error}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     continue
                 outcome.samples.append(samples)
-                figures = ", ".join(f"{s.row}={format_seconds(s.seconds)}" for s in samples)
+                figures = ", ".join(
+                    f"{s.row}={format_seconds(s.seconds)}" for s in samples
+                )
                 print(f"{label} {figures}", file=sys.stderr, flush=True)
     return results
 
@@ -656,13 +710,18 @@ def render_table(
                     medians.append(None)
                 else:
                     median = outcome.median_seconds(row)
-                    cells += [format_seconds(median), format_rate(outcome.rate(row))]
+                    cells += [
+                        format_seconds(median),
+                        format_rate(outcome.rate(row)),
+                    ]
                     medians.append(median)
             if len(urls) == 2:
                 a, b = medians
                 cells.append(f"{b / a:.2f}" if a and b else "-")
             rows.append(cells)
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    widths = [
+        max(len(r[i]) for r in [header] + rows) for i in range(len(header))
+    ]
     lines = [" | ".join(c.ljust(w) for c, w in zip(header, widths))]
     lines.append("-+-".join("-" * w for w in widths))
     lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
@@ -689,7 +748,7 @@ def to_json(
     repeat: int,
     results: list[dict[str, Outcome]],
 ) -> dict[str, Any]:
-    """``results`` is a list parallel to ``urls`` (url first, compare second)."""
+    """``results`` is parallel to ``urls`` (url first, compare second)."""
     report: dict[str, Any] = {
         "urls": urls,
         "repeat": repeat,
@@ -716,26 +775,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark a Mistral-compatible /v2 REST API."
     )
-    parser.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8989/v2")
-    parser.add_argument("--compare", help="second base URL measured in the same run")
+    parser.add_argument(
+        "--url", required=True, help="base URL, e.g. http://127.0.0.1:8989/v2"
+    )
+    parser.add_argument(
+        "--compare", help="second base URL measured in the same run"
+    )
     parser.add_argument(
         "--scenarios",
         default=",".join(SCENARIOS),
-        help=f"comma-separated subset of: {','.join(SCENARIOS)} (default: all)",
+        help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario; the median is reported")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per scenario; the median is reported",
+    )
     parser.add_argument("--json", help="write all raw figures to this file")
     parser.add_argument(
         "--timeout",
         type=float,
         default=600.0,
-        help="seconds allowed per run of a scenario and per HTTP request (default 600)",
+        help="seconds allowed per scenario run and per HTTP request "
+        "(default 600)",
     )
     args = parser.parse_args(argv)
     names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [s for s in names if s not in SCENARIOS]
     if unknown or not names:
-        parser.error(f"unknown scenarios {unknown}; choose from {','.join(SCENARIOS)}")
+        parser.error(
+            f"unknown scenarios {unknown}; choose from {','.join(SCENARIOS)}"
+        )
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
     args.scenario_list = names
@@ -747,7 +818,9 @@ def main(argv: list[str] | None = None) -> int:
     urls = [args.url.rstrip("/")]
     if args.compare:
         urls.append(args.compare.rstrip("/"))
-    results = run_benchmarks(urls, args.scenario_list, args.repeat, args.timeout)
+    results = run_benchmarks(
+        urls, args.scenario_list, args.repeat, args.timeout
+    )
     print(render_table(urls, args.scenario_list, results))
     failed = failures(urls, args.scenario_list, results)
     if failed:
@@ -756,7 +829,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {line}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(to_json(urls, args.scenario_list, args.repeat, results), fh, indent=2)
+            json.dump(
+                to_json(urls, args.scenario_list, args.repeat, results),
+                fh,
+                indent=2,
+            )
             fh.write("\n")
     return 1 if failed else 0
 
