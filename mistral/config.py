@@ -10,8 +10,15 @@ import os
 
 from oslo_config import cfg
 from oslo_db import options as db_options
+from oslo_messaging import opts as messaging_opts
 
 DEFAULT_DB_CONNECTION = 'sqlite:///mistral.sqlite'
+
+DEFAULT_OPTS = [
+    cfg.BoolOpt('debug', default=False, help='Log at DEBUG level.'),
+    cfg.StrOpt('log_file', help='Write the log to this file instead of '
+                                'standard error.'),
+]
 
 API_OPTS = [
     cfg.HostAddressOpt(
@@ -87,6 +94,7 @@ EXECUTOR_OPTS = [
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
     """Options for oslo-config-generator (namespace `mistral.config`)."""
     return [
+        (None, DEFAULT_OPTS),
         ('api', API_OPTS),
         ('pecan', PECAN_OPTS),
         ('engine', ENGINE_OPTS),
@@ -98,6 +106,10 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     for group, opts in list_opts():
         conf.register_opts(opts, group=group)
     conf.register_opts(db_options.database_opts, group='database')
+    # oslo.messaging's own options ([DEFAULT] transport_url,
+    # rpc_response_timeout, [oslo_messaging_rabbit] ...).
+    for group, opts in messaging_opts.list_opts():
+        conf.register_opts(opts, group=group)
     conf.set_default('connection', DEFAULT_DB_CONNECTION, group='database')
 
 

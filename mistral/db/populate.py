@@ -36,11 +36,6 @@ class SyncResult:
                 f'{len(self.deleted)} deleted, {len(self.skipped)} skipped')
 
 
-def _empty_json(column: str, empty: Any) -> Any:
-    """NULL where the column allows it, else an empty value of its kind."""
-    return None if ActionDefinition.__table__.c[column].nullable else empty
-
-
 def _fields(info: registry.ActionInfo) -> dict[str, Any]:
     """The column values a system action's row must have."""
     return {
@@ -80,9 +75,7 @@ def sync_system_actions(
         if row is None:
             session.add(ActionDefinition(
                 name=name, namespace=SYSTEM_NAMESPACE,
-                project_id=DEFAULT_PROJECT_ID,
-                spec=_empty_json('spec', {}), tags=_empty_json('tags', []),
-                attributes={}, **wanted))
+                project_id=DEFAULT_PROJECT_ID, attributes={}, **wanted))
             result.added.append(name)
         elif not row.is_system:
             LOG.warning('Action %s is user-defined; not replacing it with '

@@ -41,24 +41,21 @@ def _migration_engine(url: str) -> sa.Engine:
 
 
 def _options(dialect_name: str) -> dict:
-    sqlite = dialect_name == 'sqlite'
-    return {
-        'target_metadata': target_metadata,
-        # SQLite cannot ALTER most things: let batch mode copy the table.
-        'render_as_batch': sqlite,
-        'transactional_ddl': True if sqlite else None,
-        'compare_type': True,
-    }
+    """`context.configure()` options that depend on the database kind."""
+    options = {'target_metadata': target_metadata, 'compare_type': True}
+    if dialect_name == 'sqlite':
+        # SQLite cannot ALTER most things: batch mode copies the table.
+        # Our engine makes its DDL transactional (see _migration_engine).
+        options.update(render_as_batch=True, transactional_ddl=True)
+    return options
 
 
 def run_migrations_offline() -> None:
     """Print the SQL of the migrations instead of running it (`--sql`)."""
     url = _url()
-    options = _options(sa.engine.make_url(url).get_backend_name())
-    if options['transactional_ddl'] is None:
-        del options['transactional_ddl']
     context.configure(url=url, literal_binds=True,
-                      dialect_opts={'paramstyle': 'named'}, **options)
+                      dialect_opts={'paramstyle': 'named'},
+                      **_options(sa.engine.make_url(url).get_backend_name()))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -68,10 +65,8 @@ def run_migrations_online() -> None:
     engine = _migration_engine(_url())
     try:
         with engine.connect() as connection:
-            options = _options(connection.dialect.name)
-            if options['transactional_ddl'] is None:
-                del options['transactional_ddl']
-            context.configure(connection=connection, **options)
+            context.configure(connection=connection,
+                              **_options(connection.dialect.name))
             with context.begin_transaction():
                 context.run_migrations()
     finally:

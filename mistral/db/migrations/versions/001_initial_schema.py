@@ -22,10 +22,6 @@ depends_on = None
 # Definitions and JSON values can exceed MySQL's 64 KB TEXT.
 LONG_TEXT = sa.Text().with_variant(mysql.LONGTEXT(), 'mysql')
 
-# `Mapped[Any]` in the models makes every JSON column NOT NULL; mirrored
-# here so the migrated schema equals the models (see JSON_NULLABLE below).
-JSON_NULLABLE = False
-
 TABLES = ('mistral_metrics', 'outbox_v2', 'scheduled_jobs_v2',
           'event_triggers_v2', 'cron_triggers_v2', 'action_executions_v2',
           'task_executions_v2', 'workflow_executions_v2',
@@ -35,7 +31,8 @@ TABLES = ('mistral_metrics', 'outbox_v2', 'scheduled_jobs_v2',
 
 
 def _json(name: str) -> sa.Column:
-    return sa.Column(name, LONG_TEXT, nullable=JSON_NULLABLE)
+    """A JSON value stored as text; NULL means "not set"."""
+    return sa.Column(name, LONG_TEXT, nullable=True)
 
 
 def _timestamps() -> list[sa.Column]:

@@ -1,0 +1,73 @@
+"""/v2/action_executions"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from pecan import rest
+from wsme import types as wtypes
+
+from mistral import exceptions as exc
+from mistral.api import errors, listing
+from mistral.api.controllers.v2 import resources
+from mistral.api.services import (ApiServices, base_url, request_context,
+                                  truthy)
+from mistral.db import models
+
+text = wtypes.text
+JSON_COLUMNS = frozenset({'tags', 'input', 'output', 'params'})
+
+
+def actions_page(services: ApiServices, marker, limit, sort_keys, sort_dirs,
+                 fields, include_output, filters: dict
+                 ) -> resources.ActionExecutions:
+    params = listing.parse_list_params(
+        marker, limit, sort_keys, sort_dirs, fields, filters,
+        services.max_limit, resources.ActionExecution.field_names())
+    model = models.ActionExecution
+    query = sa.select(model).where(
+        model.project_id == request_context().project_id)
+    with_output = truthy(include_output) or 'output' in params.fields
+    with services.store.read() as session:
+        rows = listing.apply(session, query, model, params,
+                             json_columns=JSON_COLUMNS)
+        return resources.ActionExecutions(
+            action_executions=[resources.ActionExecution.from_row(
+                r, params.fields, include_output=with_output)
+                for r in rows],
+            next=listing.next_link(base_url(), 'action_executions', rows,
+                                   params))
+
+
+class ActionExecutionsController(rest.RestController):
+    def __init__(self, services: ApiServices) -> None:
+        self.services = services
+
+    @errors.expose(resources.ActionExecution, text, text)
+    def get_one(self, action_ex_id, fields=''):
+        params = listing.parse_list_params(
+            None, None, None, None, fields, {}, 1,
+            resources.ActionExecution.field_names())
+        with self.services.store.read() as session:
+            row = session.get(models.ActionExecution, action_ex_id)
+            if row is None or row.project_id != \
+                    request_context().project_id:
+                raise exc.NotFoundError('ActionExecution', id=action_ex_id)
+            return resources.ActionExecution.from_row(row, params.fields)
+
+    @errors.expose(resources.ActionExecutions, text, text, text, text, text,
+              text, text, text, text, text, text, text, text, text, text,
+              text)
+    def get_all(self, marker=None, limit=None, sort_keys=None,
+                sort_dirs=None, fields=None, name=None, tags=None,
+                workflow_name=None, task_name=None, task_execution_id=None,
+                state=None, state_info=None, accepted=None,
+                description=None, created_at=None, include_output=None):
+        return actions_page(self.services, marker, limit, sort_keys,
+                            sort_dirs, fields, include_output,
+                            {'name': name, 'tags': tags,
+                             'workflow_name': workflow_name,
+                             'task_name': task_name,
+                             'task_execution_id': task_execution_id,
+                             'state': state, 'state_info': state_info,
+                             'accepted': accepted,
+                             'description': description,
+                             'created_at': created_at})

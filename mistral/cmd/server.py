@@ -1,0 +1,216 @@
+"""`mistral-server`: the composition root of every Mistral service.
+
+    mistral-server [--server all|api,engine,executor,...] [--config-file F]
+
+With no configuration at all it runs everything in one process on SQLite
+(`./mistral.sqlite`, schema created on start) with in-process RPC and the
+API on 127.0.0.1:8989.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import signal
+import socket
+import sys
+import threading
+
+from oslo_config import cfg
+
+from mistral import config, exceptions as exc
+
+LOG = logging.getLogger('mistral.server')
+
+SERVICES = ('api', 'engine', 'executor', 'event-engine', 'notifier',
+            'periodic')
+SERVER_OPT = cfg.StrOpt(
+    'server', default='all',
+    help='Comma-separated services to run in this process: '
+         + ', '.join(SERVICES) + ', or all.')
+
+
+def parse_services(value: str) -> list[str]:
+    names = [s.strip() for s in value.split(',') if s.strip()]
+    if not names or 'all' in names:
+        return list(SERVICES)
+    unknown = [n for n in names if n not in SERVICES]
+    if unknown:
+        raise exc.ConfigError(f'Unknown --server value(s): '
+                              f'{", ".join(unknown)}; choose from '
+                              f'{", ".join(SERVICES)} or all')
+    return names
+
+
+def setup_logging(conf: cfg.ConfigOpts) -> None:
+    handler: logging.Handler = (logging.FileHandler(conf.log_file)
+                                if conf.log_file else logging.StreamHandler())
+    handler.setFormatter(logging.Formatter(
+        '%(asctime)s %(process)d %(levelname)s %(name)s %(message)s'))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if conf.debug else logging.INFO)
+    for noisy in ('oslo_messaging', 'amqp', 'kombu', 'cheroot',
+                  'sqlalchemy', 'alembic', 'stevedore'):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _is_explicit(conf: cfg.ConfigOpts, name: str,
+                 group: str | None = None) -> bool:
+    location = conf.get_location(name, group)
+    return location is not None and \
+        location.location != cfg.Locations.opt_default
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
+
+
+class Process:
+    """Builds the services of one process and runs them until stopped."""
+
+    def __init__(self, conf: cfg.ConfigOpts, services: list[str]) -> None:
+        self.conf = conf
+        self.services = services
+        self._stoppers: list = []
+        self._done = threading.Event()
+
+    def build_store(self):
+        from mistral.db import migrations
+        from mistral.db.store import Store
+
+        url = self.conf.database.connection
+        store = Store.from_url(url, pool_size=self.conf.database.max_pool_size,
+                               max_overflow=self.conf.database.max_overflow)
+        if store.is_sqlite:
+            # Zero-setup mode: the schema follows the code.
+            migrations.upgrade(url)
+        return store
+
+    def build_transport(self):
+        if _is_explicit(self.conf, 'transport_url'):
+            from mistral.rpc.oslo import OsloTransport
+            return OsloTransport(self.conf, self.conf.transport_url)
+        if not {'api', 'engine', 'executor'} <= set(self.services):
+            raise exc.ConfigError(
+                'transport_url must be set when api, engine and executor do '
+                'not all run in this process')
+        from mistral.rpc.inprocess import InProcessTransport
+        LOG.info('No transport_url: using in-process RPC')
+        return InProcessTransport()
+
+    def start(self) -> None:
+        conf = self.conf
+        if 'api' in self.services and not conf.pecan.auth_enable:
+            if not _is_loopback(conf.api.host) and \
+                    not _is_explicit(conf, 'auth_enable', 'pecan'):
+                raise exc.ConfigError(
+                    f'Refusing to serve the API on {conf.api.host} without '
+                    'authentication; set [pecan] auth_enable = False '
+                    'explicitly to allow it')
+            LOG.warning('Authentication is disabled: every request acts in '
+                        'the default project')
+        store = self.build_store()
+        transport = self.build_transport()
+        self._stoppers.append(transport.close)
+        self._stoppers.append(store.dispose)
+        if 'executor' in self.services:
+            self._start_executor(transport)
+        if 'engine' in self.services:
+            self._start_engine(store, transport)
+        if 'api' in self.services:
+            self._start_api(store, transport)
+
+    def _start_engine(self, store, transport) -> None:
+        from mistral.engine.engine import Engine
+        from mistral.engine.workflow_run import EngineSettings
+
+        conf = self.conf
+        engine = Engine(store, transport, EngineSettings(
+            engine_topic=conf.engine.topic,
+            executor_topic=conf.executor.topic,
+            field_size_limit_kb=conf.engine.execution_field_size_limit_kb,
+            merge_strategy=conf.engine.merge_strategy,
+        ), outbox_resend_after=conf.engine.outbox_resend_after)
+        server = transport.serve(conf.engine.topic, conf.engine.host, engine,
+                                 conf.engine.rpc_workers)
+        engine.start_background()
+        self._stoppers.insert(0, engine.stop_background)
+        self._stoppers.insert(0, server.stop)
+        LOG.info('Engine listening on topic %s', conf.engine.topic)
+
+    def _start_executor(self, transport) -> None:
+        from mistral.executor.executor import Executor
+
+        conf = self.conf
+        executor = Executor(transport, conf.engine.topic)
+        server = transport.serve(conf.executor.topic, conf.executor.host,
+                                 executor, conf.executor.workers)
+        self._stoppers.insert(0, server.stop)
+        LOG.info('Executor %s listening on topic %s', conf.executor.host,
+                 conf.executor.topic)
+
+    def _start_api(self, store, transport) -> None:
+        from cheroot import wsgi
+
+        from mistral.api.app import build_app
+        from mistral.api.services import ApiServices
+        from mistral.rpc.clients import EngineClient
+
+        conf = self.conf
+        services = ApiServices(
+            store=store,
+            engine=EngineClient(transport, conf.engine.topic,
+                                timeout=conf.rpc_response_timeout),
+            max_limit=conf.api.max_limit,
+            validation_mode=conf.api.validation_mode)
+        server = wsgi.Server((conf.api.host, conf.api.port),
+                             build_app(services), numthreads=conf.api.threads,
+                             server_name='mistral-api')
+        server.prepare()
+        thread = threading.Thread(target=server.serve, name='api',
+                                  daemon=True)
+        thread.start()
+        self._stoppers.insert(0, server.stop)
+        LOG.info('API listening on http://%s:%s', conf.api.host,
+                 server.bind_addr[1])
+
+    def wait(self) -> None:
+        self._done.wait()
+
+    def stop(self) -> None:
+        for stop in self._stoppers:
+            try:
+                stop()
+            except Exception as e:
+                LOG.warning('Error while stopping: %s', e)
+        self._done.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        conf = config.build_config(argv, extra_cli_opts=[SERVER_OPT])
+        setup_logging(conf)
+        services = parse_services(conf.server)
+        process = Process(conf, services)
+        process.start()
+    except (exc.ConfigError, cfg.Error) as e:
+        print(f'mistral-server: {e}', file=sys.stderr)
+        return 2
+    LOG.info('Mistral running: %s', ', '.join(services))
+
+    def on_signal(signum, _frame):
+        LOG.info('Signal %s received, stopping', signum)
+        threading.Thread(target=process.stop, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    process.wait()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
