@@ -6,6 +6,7 @@ composition roots in `mistral.cmd`; nothing else creates a ConfigOpts.
 """
 from __future__ import annotations
 
+import importlib
 import os
 
 from oslo_config import cfg
@@ -110,6 +111,17 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     # rpc_response_timeout, [oslo_messaging_rabbit] ...).
     for group, opts in messaging_opts.list_opts():
         conf.register_opts(opts, group=group)
+    # oslo.messaging registers its tracing and metrics options only on the
+    # global cfg.CONF but reads them from whatever conf it is given.
+    for module, name in (('oslo_messaging._tracing.client',
+                          'oslo_messaging_tracing'),
+                         ('oslo_messaging._metrics.client',
+                          'oslo_messaging_metrics')):
+        try:
+            opts = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+        conf.register_opts(opts, group=name)
     conf.set_default('connection', DEFAULT_DB_CONNECTION, group='database')
 
 

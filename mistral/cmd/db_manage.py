@@ -21,19 +21,19 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from mistral import config as mistral_config
+from mistral import exceptions
 from mistral.db import migrations
 from mistral.db import populate
 from mistral.db import store
 
 PROG = 'mistral-db-manage'
-LOG = logging.getLogger(PROG)
 
 
-class UsageError(Exception):
+class UsageError(exceptions.MistralError):
     """A problem the user can fix; printed without a traceback."""
 
 
-# -- commands ------------------------------------------------------------------
+# -- commands ---------------------------------------------------------------
 
 def _relative(args: argparse.Namespace, sign: str,
               default: str | None) -> str:
@@ -120,7 +120,7 @@ def do_populate(url: str, args: argparse.Namespace) -> None:
     print(f'System actions: {result}')
 
 
-# -- command line --------------------------------------------------------------
+# -- command line -----------------------------------------------------------
 
 def _add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Declare the sub-commands (oslo.config SubCommandOpt handler)."""
@@ -211,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     url = conf.database.connection
     try:
+        # conf.command exposes the sub-command's argparse values.
         conf.command.func(url, conf.command)
     except UsageError as e:
         print(f'{PROG}: {e}', file=sys.stderr)
