@@ -6,6 +6,8 @@ from typing import Any
 
 from mistral_lib import actions
 
+from mistral import exceptions as exc
+
 
 class NoOpAction(actions.Action):
     """Does nothing; the default action of a task. Returns null."""
@@ -37,7 +39,9 @@ class FailAction(actions.Action):
         self.error_data = error_data
 
     def run(self, context: Any) -> actions.Result:
-        return actions.Result(error=self.error_data or 'Fail action expected exception.')
+        if self.error_data is not None:
+            return actions.Result(error=self.error_data)
+        raise exc.ActionError('Fail action expected exception.')
 
     def test(self, context: Any) -> actions.Result:
         return self.run(context)

@@ -100,8 +100,9 @@ class WorkflowRun:
             self._fail(str(e))
             return
         self.wf_ex.context = {**execution, **(variables or {})}
-        self._queue.extend(direct.start_commands(self.spec,
-                                                 self.wf_ex.context))
+        # Branch contexts start empty: workflow input, vars and globals are
+        # reached through the lower layers of the evaluation data.
+        self._queue.extend(direct.start_commands(self.spec, {}))
         self._drain()
 
     # -- events ------------------------------------------------------------------
@@ -186,7 +187,7 @@ class WorkflowRun:
         if cmd.state == states.SUCCESS:
             self._succeed(cmd.message)
         elif cmd.state == states.ERROR:
-            self._fail(cmd.message or self._failure_summary())
+            self._fail(cmd.message)
         elif cmd.state == states.PAUSED:
             self._set_state(states.PAUSED, cmd.message)
 
@@ -349,8 +350,13 @@ class WorkflowRun:
         task_ex = self.session.scalars(
             sa.select(models.TaskExecution).where(
                 models.TaskExecution.workflow_execution_id == self.wf_ex.id,
-                models.TaskExecution.name == spec.name,
-                models.TaskExecution.state == states.WAITING)).first()
+                models.TaskExecution.name == spec.name)
+            .order_by(models.TaskExecution.created_at.desc())
+            .limit(1)).first()
+        if task_ex is not None and task_ex.state != states.WAITING:
+            # A join runs once per execution: inbound tasks that finish
+            # after it started or failed change nothing.
+            return
         if task_ex is None:
             task_ex = self._new_task(spec, states.WAITING, {}, ())
         if cmd.triggered_by:
@@ -454,7 +460,7 @@ class WorkflowRun:
             ctx = data_flow.merge_dicts(
                 ctx, data_flow.outbound_context(t.in_context or {},
                                                 t.published or {}))
-        return data_flow.merge_dicts(self.wf_ex.context or {}, ctx)
+        return ctx
 
     def _succeed(self, message: str | None = None) -> None:
         final = self._final_context()
@@ -471,7 +477,7 @@ class WorkflowRun:
         self.wf_ex.output = output
         self._set_state(states.SUCCESS, message)
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str | None) -> None:
         output: dict = {'result': message}
         if self.spec.output_on_error:
             try:
@@ -479,7 +485,7 @@ class WorkflowRun:
                     self.spec.output_on_error,
                     self._data(self._final_context())))
             except exc.MistralError as e:
-                message = f'{message}\n{e}'
+                message = f'{message}\n{e}' if message else str(e)
                 output['result'] = message
         self.wf_ex.output = output
         self._set_state(states.ERROR, message)
@@ -493,17 +499,19 @@ class WorkflowRun:
             .order_by(models.TaskExecution.created_at)).all()
         if not failed:
             return 'Workflow failed'
-        lines = ['Failure caused by error in tasks: '
-                 + ', '.join(t.name for t in failed), '']
+        blocks = []
         for t in failed:
-            lines.append(f'  {t.name} [task_ex_id={t.id}] -> {t.state_info}')
+            lines = [f'  {t.name} [task_ex_id={t.id}] -> {t.state_info}']
             for i, a in enumerate(self.session.scalars(
                     sa.select(models.ActionExecution).where(
                         models.ActionExecution.task_execution_id == t.id,
                         models.ActionExecution.state == states.ERROR))):
                 error = (a.output or {}).get('result')
                 lines.append(f'    [action_ex_id={a.id}, idx={i}]: {error}')
-        return _cut('\n'.join(lines) + '\n')
+            blocks.append('\n'.join(lines))
+        header = ('Failure caused by error in tasks: '
+                  + ', '.join(t.name for t in failed))
+        return _cut(header + '\n\n' + '\n\n'.join(blocks) + '\n')
 
     def _set_state(self, state: str, info: str | None = None) -> None:
         states.check_transition('workflow execution', self.wf_ex.state,

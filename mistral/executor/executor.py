@@ -5,6 +5,7 @@ idempotent, so a message delivered twice does no harm.
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -14,6 +15,7 @@ from mistral_lib.actions import context as lib_context
 from mistral import exceptions as exc
 from mistral.actions import registry
 from mistral.rpc.base import Transport
+from mistral.utils import jsonutils
 
 LOG = logging.getLogger(__name__)
 
@@ -35,19 +37,28 @@ def run_action(action_name: str, params: dict,
     """Run one action and return its result as {data|error|cancel}."""
     try:
         action = registry.get(action_name).instantiate(params)
-        value: Any = action.run(action_context(execution_context))
     except exc.MistralError as e:
         return {'error': str(e)}
+    try:
+        value: Any = action.run(action_context(execution_context))
     except Exception as e:
         LOG.info('Action %s failed: %s', action_name, e)
-        return {'error': f'{type(e).__name__}: {e}'}
+        return {'error': (
+            f'The action raised an exception [action={action_name}, '
+            f"action_ex_id={execution_context.get('action_execution_id')}, "
+            f"msg='{e}']")}
     if isinstance(value, lib_actions.Result):
         if value.is_cancel():
             return {'cancel': True}
         if value.is_error():
-            return {'error': value.error}
-        return {'data': value.data}
-    return {'data': value}
+            return {'error': _json_safe(value.error)}
+        return {'data': _json_safe(value.data)}
+    return {'data': _json_safe(value)}
+
+
+def _json_safe(value: Any) -> Any:
+    """Results travel as JSON; anything else becomes its string form."""
+    return json.loads(jsonutils.dumps(value))
 
 
 class Executor:
