@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 
 from oslo_config import cfg
 from oslo_db import options as db_options
-from oslo_messaging import opts as messaging_opts
+
+# oslo.messaging imports oslo.service, which imports eventlet only to warn
+# that it is deprecated; Mistral never uses eventlet, so the warning is noise.
+warnings.filterwarnings('ignore',
+                        message=r'(?s).*[Ee]ventlet is deprecated')
+from oslo_messaging import opts as messaging_opts  # noqa: E402
 
 DEFAULT_DB_CONNECTION = 'sqlite:///mistral.sqlite'
 

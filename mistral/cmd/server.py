@@ -23,6 +23,8 @@ LOG = logging.getLogger('mistral.server')
 
 SERVICES = ('api', 'engine', 'executor', 'event-engine', 'notifier',
             'periodic')
+# Services this version can run; the others are accepted and skipped.
+AVAILABLE = ('api', 'engine', 'executor')
 SERVER_OPT = cfg.StrOpt(
     'server', default='all',
     help='Comma-separated services to run in this process: '
@@ -32,13 +34,17 @@ SERVER_OPT = cfg.StrOpt(
 def parse_services(value: str) -> list[str]:
     names = [s.strip() for s in value.split(',') if s.strip()]
     if not names or 'all' in names:
-        return list(SERVICES)
+        return list(AVAILABLE)
     unknown = [n for n in names if n not in SERVICES]
     if unknown:
         raise exc.ConfigError(f'Unknown --server value(s): '
                               f'{", ".join(unknown)}; choose from '
                               f'{", ".join(SERVICES)} or all')
-    return names
+    for name in names:
+        if name not in AVAILABLE:
+            LOG.warning('Service %s is not available in this version; '
+                        'skipped', name)
+    return [n for n in names if n in AVAILABLE]
 
 
 def setup_logging(conf: cfg.ConfigOpts) -> None:
