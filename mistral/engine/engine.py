@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral.db import models
 from mistral.db.store import Store
+from mistral.engine import launch
 from mistral.engine import outbox as outbox_mod
 from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
                                          lock_execution)
 from mistral.lang.specs import WorkflowSpec
 from mistral.rpc.base import Transport
-from mistral.workflow import data_flow, states
 
 LOG = logging.getLogger(__name__)
 
@@ -120,59 +120,15 @@ class Engine:
             definition = session.get(models.WorkflowDefinition, workflow_id)
             if definition is None:
                 raise exc.NotFoundError('Workflow', id=workflow_id)
-            spec = WorkflowSpec.from_dict(definition.name,
-                                          dict(definition.spec))
-            full_input = data_flow.validate_input(
-                spec.input, wf_input or {}, 'WorkflowSpec', definition.name)
-            run_params = dict(params or {})
-            run_params['env'] = self._resolve_env(session, run_params,
-                                                  project_id)
-            run_params.setdefault('namespace', definition.namespace)
-            wf_ex = models.WorkflowExecution(
-                id=execution_id,
-                name=definition.name,
-                description=description or '',
-                workflow_name=definition.name,
-                workflow_namespace=definition.namespace,
-                workflow_id=definition.id,
-                spec={'name': definition.name, 'version': '2.0',
-                      **definition.spec},
-                state=states.RUNNING,
-                input=full_input,
-                params=run_params,
-                context={},
-                runtime_context={},
-                root_execution_id=None,
-                project_id=project_id,
-                tags=list(spec.tags) or None,
-                accepted=False,
-            )
-            session.add(wf_ex)
-            session.flush()
+            wf_ex, spec = launch.new_execution(
+                session, definition, wf_input, params, description,
+                project_id, execution_id=execution_id)
             run = WorkflowRun(session, wf_ex, spec, self.settings, box)
-            run._check_size('WorkflowExecution', 'input', full_input)
+            run.check_size('WorkflowExecution', 'input', wf_ex.input)
             run.start()
             return {'id': wf_ex.id, 'created': True}
 
         return self._in_transaction(tx)
-
-    @staticmethod
-    def _resolve_env(session: Session, params: dict,
-                     project_id: str) -> dict:
-        env = params.get('env') or {}
-        if isinstance(env, str):
-            stored = session.scalars(
-                sa.select(models.Environment).where(
-                    models.Environment.name == env,
-                    sa.or_(models.Environment.project_id == project_id,
-                           models.Environment.scope == 'public'))).first()
-            if stored is None:
-                raise exc.InputError(f'Environment is not found: {env}')
-            env = stored.variables or {}
-        if not isinstance(env, dict):
-            raise exc.InputError('params.env must be an object or the name '
-                                 'of a stored environment')
-        return env
 
     def on_action_complete(self, action_ex_id: str, result: dict) -> None:
         """Record an action's result; idempotent per action execution."""
@@ -191,6 +147,23 @@ class Engine:
                 .execution_options(populate_existing=True)).one()
             self._run(session, box, wf_ex).on_action_complete(action_ex,
                                                               result)
+
+        self._in_transaction(tx)
+
+    def on_workflow_complete(self, wf_ex_id: str) -> None:
+        """A sub-workflow ended: let its parent task go on."""
+        def tx(session: Session, box: outbox_mod.Outbox) -> None:
+            child = session.get(models.WorkflowExecution, wf_ex_id)
+            if child is None or child.task_execution_id is None:
+                return
+            parent_id = session.scalar(
+                sa.select(models.TaskExecution.workflow_execution_id).where(
+                    models.TaskExecution.id == child.task_execution_id))
+            if parent_id is None:
+                return
+            parent = lock_execution(session, parent_id)
+            session.refresh(child)
+            self._run(session, box, parent).on_subworkflow_complete(child)
 
         self._in_transaction(tx)
 

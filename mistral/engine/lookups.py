@@ -17,24 +17,47 @@ def _ts(value) -> str | None:
     return value.strftime('%Y-%m-%d %H:%M:%S') if value else None
 
 
+def task_results(session: Session,
+                 tasks: list[models.TaskExecution]) -> dict[str, Any]:
+    """Results of many tasks at once: the accepted action result (or
+    sub-workflow output); for with-items, the list of them by index."""
+    by_task: dict[str, list[tuple[int, Any]]] = {}
+    action_ids = [t.id for t in tasks if t.type != 'WORKFLOW']
+    if action_ids:
+        for task_id, output, rc in session.execute(
+                sa.select(models.ActionExecution.task_execution_id,
+                          models.ActionExecution.output,
+                          models.ActionExecution.runtime_context)
+                .where(models.ActionExecution.task_execution_id.in_(
+                    action_ids),
+                       models.ActionExecution.accepted.is_(True))
+                .order_by(models.ActionExecution.created_at)):
+            by_task.setdefault(task_id, []).append(
+                ((rc or {}).get('index', 0), (output or {}).get('result')))
+    workflow_ids = [t.id for t in tasks if t.type == 'WORKFLOW']
+    if workflow_ids:
+        for task_id, output, params in session.execute(
+                sa.select(models.WorkflowExecution.task_execution_id,
+                          models.WorkflowExecution.output,
+                          models.WorkflowExecution.params)
+                .where(models.WorkflowExecution.task_execution_id.in_(
+                    workflow_ids))
+                .order_by(models.WorkflowExecution.created_at)):
+            by_task.setdefault(task_id, []).append(
+                ((params or {}).get('index', 0), output))
+    results: dict[str, Any] = {}
+    for t in tasks:
+        found = by_task.get(t.id, [])
+        if 'with_items' in (t.runtime_context or {}):
+            results[t.id] = [v for _, v in sorted(found,
+                                                  key=lambda x: x[0])]
+        else:
+            results[t.id] = found[-1][1] if found else None
+    return results
+
+
 def task_result(session: Session, task_ex: models.TaskExecution) -> Any:
-    """A task's result: its accepted action's result (or sub-workflow's
-    output)."""
-    if task_ex.type == 'WORKFLOW':
-        output = session.scalars(
-            sa.select(models.WorkflowExecution.output).where(
-                models.WorkflowExecution.task_execution_id == task_ex.id)
-        ).first()
-        return output
-    outputs = session.scalars(
-        sa.select(models.ActionExecution.output)
-        .where(models.ActionExecution.task_execution_id == task_ex.id,
-               models.ActionExecution.accepted.is_(True))
-        .order_by(models.ActionExecution.created_at)).all()
-    if not outputs:
-        return None
-    output = outputs[-1] or {}
-    return output.get('result')
+    return task_results(session, [task_ex])[task_ex.id]
 
 
 def task_dict(session: Session, task_ex: models.TaskExecution,

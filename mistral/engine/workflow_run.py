@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from mistral import exceptions as exc
 from mistral import expressions
-from mistral.actions import registry
 from mistral.db import models
+from mistral.engine import dispatch
 from mistral.engine.lookups import DBLookups, task_result
 from mistral.engine.outbox import Outbox
 from mistral.expressions import functions
 from mistral.lang.specs import TaskSpec, WorkflowSpec
 from mistral.utils import jsonutils
-from mistral.workflow import commands, data_flow, direct, states
+from mistral.workflow import commands, data_flow, direct, states, with_items
 
 LOG = logging.getLogger(__name__)
 STATE_INFO_LIMIT = 65500
@@ -124,7 +124,7 @@ class WorkflowRun:
         action_ex.output = {'result': value}
         action_ex.accepted = True
         try:
-            self._check_size('ActionExecution', 'output', action_ex.output)
+            self.check_size('ActionExecution', 'output', action_ex.output)
         except exc.SizeLimitExceededError as e:
             state, value = states.ERROR, str(e)
             action_ex.state = state
@@ -133,11 +133,50 @@ class WorkflowRun:
             action_ex.state_info = _cut(str(value))
         task_ex = self.session.get(models.TaskExecution,
                                    action_ex.task_execution_id)
+        self._on_unit_complete(task_ex, state, value)
+
+    def on_subworkflow_complete(self, child: models.WorkflowExecution
+                                ) -> None:
+        """A child execution ended: finish its part of the parent task
+        (idempotent: the child is marked accepted once)."""
+        if child.accepted or child.state not in states.TERMINAL:
+            return
+        child.accepted = True
+        task_ex = self.session.get(models.TaskExecution,
+                                   child.task_execution_id)
+        value = child.output if child.state == states.SUCCESS else \
+            child.state_info
+        self._on_unit_complete(task_ex, child.state, value)
+
+    def _on_unit_complete(self, task_ex: models.TaskExecution | None,
+                          state: str, value: Any) -> None:
         if task_ex is None or task_ex.state != states.RUNNING:
             return
-        info = None if state == states.SUCCESS else _cut(
-            value if isinstance(value, str) else jsonutils.dumps(value))
-        self._complete_task(task_ex, state, info, value)
+        progress = (task_ex.runtime_context or {}).get('with_items')
+        if progress is None:
+            info = None if state == states.SUCCESS else _cut(
+                value if isinstance(value, str) else jsonutils.dumps(value))
+            self._complete_task(task_ex, state, info, value)
+        else:
+            progress = dict(progress)
+            progress['done'] += 1
+            if state == states.CANCELLED:
+                progress['cancelled'] = progress.get('cancelled', 0) + 1
+            elif state != states.SUCCESS:
+                progress['failed'] += 1
+            task_ex.runtime_context = {**task_ex.runtime_context,
+                                       'with_items': progress}
+            if progress['done'] < progress['count']:
+                self._start_items(task_ex)
+            elif progress.get('cancelled'):
+                self._complete_task(task_ex, states.CANCELLED, None)
+            elif progress['failed']:
+                self._complete_task(
+                    task_ex, states.ERROR,
+                    f"{progress['failed']} of {progress['count']} "
+                    'with-items iterations failed')
+            else:
+                self._complete_task(task_ex, states.SUCCESS, None)
         self._drain()
 
     def pause(self) -> None:
@@ -230,60 +269,52 @@ class WorkflowRun:
 
     def _dispatch(self, task_ex: models.TaskExecution,
                   spec: TaskSpec) -> None:
-        """Start the action of a RUNNING task (or fail the task)."""
+        """Start the work of a RUNNING task (or fail the task)."""
         data = self._task_data(task_ex, task_ex.in_context)
         try:
-            if spec.workflow:
-                raise exc.InputError(
-                    'Sub-workflow tasks are not supported by this version')
-            name = spec.action
-            if expressions.has_expressions(name):
-                name = str(expressions.evaluate(name, data))
-            action = registry.get(name)
-            params = expressions.evaluate_recursively(spec.input, data)
-            if not isinstance(params, dict):
-                raise exc.InputError(
-                    f"Task '{spec.name}' input must be a dictionary, got "
-                    f'{type(params).__name__}')
-            action.check_input(params)
-            self._check_size('ActionExecution', 'input', params)
-            target = spec.policies.get('target')
-            if target is not None:
-                target = str(expressions.evaluate(target, data))
+            if 'with-items' in spec.policies:
+                self._start_with_items(task_ex, spec, data)
+            else:
+                dispatch.start_unit(self, task_ex, spec, data, None)
+        except exc.MistralError as e:
+            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+
+    def _start_with_items(self, task_ex: models.TaskExecution,
+                          spec: TaskSpec, data: dict) -> None:
+        values = with_items.items(spec.policies['with-items'], data)
+        limit = with_items.concurrency(expressions.evaluate(
+            spec.policies.get('concurrency'), data))
+        if not values:
+            self._complete_task(task_ex, states.SUCCESS, None, [])
+            return
+        task_ex.runtime_context = {
+            **(task_ex.runtime_context or {}),
+            'with_items': {'count': len(values), 'started': 0, 'done': 0,
+                           'failed': 0, 'concurrency': limit,
+                           'items': values}}
+        self._start_items(task_ex)
+
+    def _start_items(self, task_ex: models.TaskExecution) -> None:
+        """Start iterations up to the concurrency limit."""
+        spec = self.spec.task(task_ex.name)
+        progress = dict(task_ex.runtime_context['with_items'])
+        limit = progress['concurrency']
+        try:
+            while progress['started'] < progress['count'] and (
+                    not limit or
+                    progress['started'] - progress['done'] < limit):
+                index = progress['started']
+                item = progress['items'][index]
+                data = self._task_data(task_ex,
+                                       {**(task_ex.in_context or {}), **item})
+                progress['started'] += 1
+                dispatch.start_unit(self, task_ex, spec, data, index)
         except exc.MistralError as e:
             self._complete_task(task_ex, states.ERROR, _cut(str(e)))
             return
-        action_ex = models.ActionExecution(
-            id=models.new_id(),
-            name=name,
-            task_execution_id=task_ex.id,
-            workflow_execution_id=self.wf_ex.id,
-            task_name=task_ex.name,
-            workflow_name=self.wf_ex.workflow_name,
-            workflow_namespace=self.wf_ex.workflow_namespace,
-            workflow_id=self.wf_ex.workflow_id,
-            project_id=self.wf_ex.project_id,
-            state=states.RUNNING,
-            input=params,
-            params={'target': target} if target else {},
-            is_sync=True,
-            accepted=False,
-            spec={'name': name},
-        )
-        self.session.add(action_ex)
-        self.outbox.add(self.settings.executor_topic, 'run_action', {
-            'action_ex_id': action_ex.id,
-            'action_name': name,
-            'params': params,
-            'execution_context': {
-                'workflow_execution_id': self.wf_ex.id,
-                'task_execution_id': task_ex.id,
-                'action_execution_id': action_ex.id,
-                'workflow_name': self.wf_ex.workflow_name,
-                'task_name': task_ex.name,
-                'project_id': self.wf_ex.project_id,
-            },
-        }, server=target)
+        finally:
+            task_ex.runtime_context = {**task_ex.runtime_context,
+                                       'with_items': progress}
 
     def _complete_task(self, task_ex: models.TaskExecution, state: str,
                        state_info: str | None, result: Any = ...) -> None:
@@ -300,7 +331,7 @@ class WorkflowRun:
         try:
             published = data_flow.evaluate_publish(branch_expr, data)
             published_global = data_flow.evaluate_publish(global_expr, data)
-            self._check_size('TaskExecution', 'published', published)
+            self.check_size('TaskExecution', 'published', published)
         except exc.MistralError as e:
             if state == states.ERROR:
                 published, published_global = {}, {}
@@ -470,7 +501,7 @@ class WorkflowRun:
                     self.spec.output, self._data(final))
             else:
                 output = data_flow.strip_internal(final)
-            self._check_size('WorkflowExecution', 'output', output)
+            self.check_size('WorkflowExecution', 'output', output)
         except exc.MistralError as e:
             self._fail(str(e))
             return
@@ -508,6 +539,12 @@ class WorkflowRun:
                         models.ActionExecution.state == states.ERROR))):
                 error = (a.output or {}).get('result')
                 lines.append(f'    [action_ex_id={a.id}, idx={i}]: {error}')
+            for i, child in enumerate(self.session.scalars(
+                    sa.select(models.WorkflowExecution).where(
+                        models.WorkflowExecution.task_execution_id == t.id,
+                        models.WorkflowExecution.state == states.ERROR))):
+                lines.append(f'    [wf_ex_id={child.id}, idx={i}]: '
+                             f'{child.state_info}')
             blocks.append('\n'.join(lines))
         header = ('Failure caused by error in tasks: '
                   + ', '.join(t.name for t in failed))
@@ -518,8 +555,14 @@ class WorkflowRun:
                                 state)
         self.wf_ex.state = state
         self.wf_ex.state_info = _cut(info)
+        if state in states.TERMINAL and self.wf_ex.task_execution_id:
+            # The parent is another execution: tell it in its own
+            # transaction (locks are always taken parent-free).
+            self.outbox.add(self.settings.engine_topic,
+                            'on_workflow_complete',
+                            {'wf_ex_id': self.wf_ex.id})
 
-    def _check_size(self, kind: str, field: str, value: Any) -> None:
+    def check_size(self, kind: str, field: str, value: Any) -> None:
         limit = self.settings.field_size_limit_kb
         if limit < 0:
             return

@@ -1,8 +1,6 @@
 """/v2/tasks"""
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from pecan import rest
 from wsme import types as wtypes
@@ -13,32 +11,10 @@ from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.action_executions import actions_page
 from mistral.api.services import ApiServices, base_url, request_context
 from mistral.db import models
+from mistral.engine.lookups import task_results
 
 text = wtypes.text
 JSON_COLUMNS = frozenset({'tags', 'published', 'runtime_context'})
-
-
-def task_results(session, tasks: list[models.TaskExecution]) -> dict:
-    """Results of many tasks with two queries, not one per task."""
-    ids = [t.id for t in tasks if t.type != 'WORKFLOW']
-    results: dict[str, Any] = {}
-    if ids:
-        for task_id, output in session.execute(
-                sa.select(models.ActionExecution.task_execution_id,
-                          models.ActionExecution.output)
-                .where(models.ActionExecution.task_execution_id.in_(ids),
-                       models.ActionExecution.accepted.is_(True))
-                .order_by(models.ActionExecution.created_at)):
-            results[task_id] = (output or {}).get('result')
-    sub_ids = [t.id for t in tasks if t.type == 'WORKFLOW']
-    if sub_ids:
-        for task_id, output in session.execute(
-                sa.select(models.WorkflowExecution.task_execution_id,
-                          models.WorkflowExecution.output)
-                .where(models.WorkflowExecution.task_execution_id.in_(
-                    sub_ids))):
-            results[task_id] = output
-    return results
 
 
 def tasks_page(services: ApiServices, marker, limit, sort_keys, sort_dirs,

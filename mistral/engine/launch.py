@@ -1,0 +1,66 @@
+"""Creating workflow executions: top-level ones and sub-workflows."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mistral import exceptions as exc
+from mistral.db import models
+from mistral.lang.specs import WorkflowSpec
+from mistral.workflow import data_flow, states
+
+
+def resolve_env(session: Session, env, project_id: str) -> dict:
+    """`params.env`: a dict, or the name of a stored environment."""
+    env = env or {}
+    if isinstance(env, str):
+        stored = session.scalars(
+            sa.select(models.Environment).where(
+                models.Environment.name == env,
+                sa.or_(models.Environment.project_id == project_id,
+                       models.Environment.scope == 'public'))).first()
+        if stored is None:
+            raise exc.InputError(f'Environment is not found: {env}')
+        env = stored.variables or {}
+    if not isinstance(env, dict):
+        raise exc.InputError('params.env must be an object or the name of '
+                             'a stored environment')
+    return env
+
+
+def new_execution(session: Session, definition: models.WorkflowDefinition,
+                  wf_input: dict, params: dict, description: str | None,
+                  project_id: str, execution_id: str | None = None,
+                  parent_task: models.TaskExecution | None = None,
+                  root_execution_id: str | None = None
+                  ) -> tuple[models.WorkflowExecution, WorkflowSpec]:
+    """Validate input and add a RUNNING execution (not started yet)."""
+    spec = WorkflowSpec.from_dict(definition.name, dict(definition.spec))
+    full_input = data_flow.validate_input(spec.input, wf_input or {},
+                                          'WorkflowSpec', definition.name)
+    run_params = dict(params or {})
+    run_params['env'] = resolve_env(session, run_params.get('env'),
+                                    project_id)
+    run_params.setdefault('namespace', definition.namespace)
+    wf_ex = models.WorkflowExecution(
+        id=execution_id or models.new_id(),
+        name=definition.name,
+        description=description or '',
+        workflow_name=definition.name,
+        workflow_namespace=definition.namespace,
+        workflow_id=definition.id,
+        spec={'name': definition.name, 'version': '2.0', **definition.spec},
+        state=states.RUNNING,
+        input=full_input,
+        params=run_params,
+        context={},
+        runtime_context={},
+        task_execution_id=parent_task.id if parent_task else None,
+        root_execution_id=root_execution_id,
+        project_id=project_id,
+        tags=list(spec.tags) or None,
+        accepted=False,
+    )
+    session.add(wf_ex)
+    session.flush()
+    return wf_ex, spec

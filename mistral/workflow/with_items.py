@@ -1,0 +1,70 @@
+"""with-items: which values each iteration of a task sees.
+
+Pure: the caller evaluates nothing itself, it passes the data in.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mistral import exceptions as exc
+from mistral import expressions
+
+_CLAUSE = re.compile(r'^\s*([\w\-]+)\s*in\s*(.+?)\s*$', re.DOTALL)
+
+
+def parse_clauses(spec_value: str | list[str]) -> list[tuple[str, str]]:
+    """[(variable, expression or JSON list)] from `x in <% $.xs %>`."""
+    clauses = [spec_value] if isinstance(spec_value, str) else spec_value
+    parsed = []
+    for clause in clauses:
+        match = _CLAUSE.match(clause)
+        if not match:
+            raise exc.InputError(
+                f"Invalid with-items clause '{clause}': expected "
+                "'<name> in <expression or list>'")
+        parsed.append((match.group(1), match.group(2)))
+    return parsed
+
+
+def items(spec_value: str | list[str], data: dict) -> list[dict]:
+    """The variables of every iteration, in order.
+
+    Several lists iterate in lockstep and must have the same length.
+    """
+    lists: dict[str, list] = {}
+    for name, source in parse_clauses(spec_value):
+        if source.startswith('['):
+            try:
+                value: Any = json.loads(source)
+            except ValueError:
+                value = expressions.evaluate(source, data)
+        else:
+            value = expressions.evaluate(source, data)
+        if isinstance(value, dict) or isinstance(value, str) or \
+                not hasattr(value, '__iter__'):
+            raise exc.InputError(
+                f"with-items value of '{name}' must be a list, got "
+                f'{type(value).__name__}')
+        lists[name] = list(value)
+    lengths = {len(v) for v in lists.values()}
+    if len(lengths) > 1:
+        raise exc.InputError('All arrays must have the same length for '
+                             f'with-items: {sorted(lengths)}')
+    count = lengths.pop() if lengths else 0
+    return [{name: values[i] for name, values in lists.items()}
+            for i in range(count)]
+
+
+def concurrency(value: Any) -> int:
+    """0 means no limit."""
+    if value in (None, ''):
+        return 0
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        raise exc.InputError(f'concurrency must be an integer, got {value!r}')
+    if limit < 0:
+        raise exc.InputError('concurrency must not be negative')
+    return limit
