@@ -23,6 +23,7 @@ from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
                                          lock_execution)
 from mistral.lang.specs import WorkflowSpec
 from mistral.rpc.base import Transport
+from mistral.scheduler import jobs
 
 LOG = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Engine:
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
         self._specs = SpecCache()
+        self.scheduler = jobs.Scheduler(store, self.run_job)
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -79,9 +81,11 @@ class Engine:
         self._sweeper = threading.Thread(target=sweep, name='outbox-sweeper',
                                          daemon=True)
         self._sweeper.start()
+        self.scheduler.start()
 
     def stop_background(self) -> None:
         self._stop.set()
+        self.scheduler.stop()
         if self._sweeper:
             self._sweeper.join(timeout=5)
 
@@ -89,16 +93,18 @@ class Engine:
 
     def _in_transaction(self, func: Callable[..., Any], *args) -> Any:
         """Run func(session, outbox, *args); send its messages after commit."""
-        sent: list[outbox_mod.Message] = []
+        boxes: list[outbox_mod.Outbox] = []
 
         def tx(session: Session) -> Any:
             box = outbox_mod.Outbox(session)
-            result = func(session, box, *args)
-            sent[:] = box.messages
-            return result
+            boxes[:] = [box]  # only the attempt that commits counts
+            return func(session, box, *args)
 
         result = self.store.run_in_transaction(tx)
-        outbox_mod.send(self.store, self.transport, sent)
+        box = boxes[0]
+        outbox_mod.send(self.store, self.transport, box.messages)
+        if box.wakeups:
+            self.scheduler.wake(min(box.wakeups))
         return result
 
     def _run(self, session: Session, box: outbox_mod.Outbox,
@@ -164,6 +170,37 @@ class Engine:
             parent = lock_execution(session, parent_id)
             session.refresh(child)
             self._run(session, box, parent).on_subworkflow_complete(child)
+
+        self._in_transaction(tx)
+
+    def run_job(self, func_name: str, args: dict, job_id: str) -> None:
+        """Run a due scheduled job; the job row is deleted in the same
+        transaction, so the work happens once."""
+        handlers = {
+            'run_delayed_task': WorkflowRun.run_delayed_task,
+            'complete_delayed_task': WorkflowRun.complete_delayed_task,
+            'timeout_task': WorkflowRun.timeout_task,
+        }
+        handler = handlers.get(func_name)
+
+        def tx(session: Session, box: outbox_mod.Outbox) -> None:
+            if handler is None:
+                LOG.error('Dropping job %s with unknown function %s',
+                          job_id, func_name)
+                jobs.delete(session, job_id)
+                return
+            task_ex = session.get(models.TaskExecution, args['task_ex_id'])
+            if task_ex is None:
+                jobs.delete(session, job_id)
+                return
+            wf_ex = lock_execution(session, task_ex.workflow_execution_id)
+            if not jobs.delete(session, job_id):
+                return  # another engine did it
+            session.refresh(task_ex)
+            extra = {k: v for k, v in args.items() if k != 'task_ex_id'}
+            done = handler(self._run(session, box, wf_ex), task_ex, **extra)
+            if not done:  # the workflow is paused: look again later
+                box.schedule(func_name, args, 1.0)
 
         self._in_transaction(tx)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from mistral.db import models
 from mistral.db.store import Store
 from mistral.rpc.base import Transport
+from mistral.scheduler import jobs
 
 LOG = logging.getLogger(__name__)
 
@@ -30,11 +31,17 @@ class Message:
 
 
 class Outbox:
-    """Collects the messages of one transaction."""
+    """Collects the messages and delayed jobs of one transaction."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self.messages: list[Message] = []
+        self.wakeups: list[datetime.datetime] = []
+
+    def schedule(self, func_name: str, args: dict, delay_s: float) -> None:
+        """A delayed job, committed with the state change that needs it."""
+        self.wakeups.append(jobs.schedule(self._session, func_name, args,
+                                          delay_s))
 
     def add(self, topic: str, method: str, payload: dict,
             server: str | None = None) -> None:

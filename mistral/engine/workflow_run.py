@@ -25,7 +25,8 @@ from mistral.engine.outbox import Outbox
 from mistral.expressions import functions
 from mistral.lang.specs import TaskSpec, WorkflowSpec
 from mistral.utils import jsonutils
-from mistral.workflow import commands, data_flow, direct, states, with_items
+from mistral.workflow import (commands, data_flow, direct, policies, states,
+                              with_items)
 
 LOG = logging.getLogger(__name__)
 STATE_INFO_LIMIT = 65500
@@ -171,10 +172,8 @@ class WorkflowRun:
             elif progress.get('cancelled'):
                 self._complete_task(task_ex, states.CANCELLED, None)
             elif progress['failed']:
-                self._complete_task(
-                    task_ex, states.ERROR,
-                    f"{progress['failed']} of {progress['count']} "
-                    'with-items iterations failed')
+                self._complete_task(task_ex, states.ERROR,
+                                    'One or more actions had failed.')
             else:
                 self._complete_task(task_ex, states.SUCCESS, None)
         self._drain()
@@ -192,6 +191,14 @@ class WorkflowRun:
             self._queue.append(commands.RunTask(
                 item['task_name'], item['in_context'],
                 tuple(item.get('triggered_by', ()))))
+        held = self.session.scalars(
+            sa.select(models.TaskExecution).where(
+                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
+                models.TaskExecution.state == states.IDLE)).all()
+        for task_ex in held:
+            task_ex.runtime_context = {**(task_ex.runtime_context or {}),
+                                       'pause_before_done': True}
+            self._start_task(task_ex, self.spec.task(task_ex.name))
         self._drain()
 
     def stop(self, state: str, info: str | None) -> None:
@@ -265,7 +272,80 @@ class WorkflowRun:
             return
         task_ex = self._new_task(spec, states.RUNNING, cmd.in_context,
                                  cmd.triggered_by)
+        self._start_task(task_ex, spec)
+
+    def _start_task(self, task_ex: models.TaskExecution,
+                    spec: TaskSpec) -> None:
+        """Apply the before-start policies, then start the work."""
+        runtime = dict(task_ex.runtime_context or {})
+        try:
+            start = policies.before_start(
+                spec.policies, self._task_data(task_ex, task_ex.in_context),
+                runtime)
+        except exc.MistralError as e:
+            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+            return
+        if start.pause:
+            task_ex.state = states.IDLE
+            task_ex.state_info = policies.PAUSE_BEFORE_INFO
+            if self.wf_ex.state == states.RUNNING:
+                self._set_state(states.PAUSED)
+            return
+        if start.delay > 0:
+            runtime['wait_before_done'] = True
+            task_ex.runtime_context = runtime
+            task_ex.state = states.RUNNING_DELAYED
+            task_ex.state_info = policies.wait_before_info(start.delay)
+            self.outbox.schedule('run_delayed_task',
+                                 {'task_ex_id': task_ex.id}, start.delay)
+            return
+        task_ex.state = states.RUNNING
+        task_ex.state_info = None
+        if start.timeout > 0:
+            self.outbox.schedule('timeout_task',
+                                 {'task_ex_id': task_ex.id,
+                                  'timeout': start.timeout}, start.timeout)
         self._dispatch(task_ex, spec)
+
+    # -- delayed work (called by scheduled jobs) ---------------------------------
+
+    def run_delayed_task(self, task_ex: models.TaskExecution) -> bool:
+        """wait-before or a retry delay is over. False while paused."""
+        if task_ex.state != states.RUNNING_DELAYED or \
+                (task_ex.runtime_context or {}).get('wait_after_done'):
+            return True
+        if self.wf_ex.state == states.PAUSED:
+            return False
+        if self.wf_ex.state in states.TERMINAL:
+            return True
+        self._start_task(task_ex, self.spec.task(task_ex.name))
+        self._drain()
+        return True
+
+    def complete_delayed_task(self, task_ex: models.TaskExecution) -> bool:
+        """wait-after is over: finish the task with its saved outcome."""
+        runtime = task_ex.runtime_context or {}
+        if task_ex.state != states.RUNNING_DELAYED or \
+                'saved_state' not in runtime:
+            return True
+        if self.wf_ex.state == states.PAUSED:
+            return False
+        self._complete_task(task_ex, runtime['saved_state'],
+                            runtime.get('saved_state_info'),
+                            apply_policies=False)
+        self._drain()
+        return True
+
+    def timeout_task(self, task_ex: models.TaskExecution,
+                     timeout: float) -> bool:
+        if task_ex.state != states.RUNNING:
+            return True
+        task_ex.runtime_context = {**(task_ex.runtime_context or {}),
+                                   'timed_out': True}
+        self._complete_task(task_ex, states.ERROR,
+                            policies.timeout_info(timeout))
+        self._drain()
+        return True
 
     def _dispatch(self, task_ex: models.TaskExecution,
                   spec: TaskSpec) -> None:
@@ -317,14 +397,39 @@ class WorkflowRun:
                                        'with_items': progress}
 
     def _complete_task(self, task_ex: models.TaskExecution, state: str,
-                       state_info: str | None, result: Any = ...) -> None:
-        """Finish a task: publish, then queue what its transitions say."""
+                       state_info: str | None, result: Any = ...,
+                       apply_policies: bool = True) -> None:
+        """Finish a task: policies, publish, then queue what its
+        transitions say."""
         spec = self.spec.task(task_ex.name)
+        if result is ...:
+            result = task_result(self.session, task_ex)
+        if apply_policies and spec.policies:
+            runtime = dict(task_ex.runtime_context or {})
+            data = self._task_data(task_ex, task_ex.in_context, result)
+            try:
+                finish = policies.after_complete(spec.policies, state,
+                                                 state_info, data, runtime)
+            except exc.MistralError as e:
+                finish = policies.Finish(states.ERROR, _cut(str(e)))
+            state, state_info = finish.state, finish.state_info
+            if finish.retry_delay is not None:
+                self._retry(task_ex, spec, runtime, finish.retry_delay)
+                return
+            if finish.wait_after > 0:
+                runtime.update(wait_after_done=True, saved_state=state,
+                               saved_state_info=state_info)
+                task_ex.runtime_context = runtime
+                task_ex.state = states.RUNNING_DELAYED
+                task_ex.state_info = policies.wait_after_info(
+                    finish.wait_after)
+                self.outbox.schedule('complete_delayed_task',
+                                     {'task_ex_id': task_ex.id},
+                                     finish.wait_after)
+                return
         task_ex.state = state
         task_ex.state_info = state_info
         task_ex.finished_at = models.utcnow()
-        if result is ...:
-            result = task_result(self.session, task_ex)
 
         branch_expr, global_expr = direct.publish_for(spec, state)
         data = self._task_data(task_ex, task_ex.in_context, result)
@@ -374,6 +479,28 @@ class WorkflowRun:
         for name in sorted(spec.next_task_names() - fired):
             if self.spec.task(name).join is not None:
                 self._queue.append(commands.RunTask(name, {}, ()))
+
+    def _retry(self, task_ex: models.TaskExecution, spec: TaskSpec,
+               runtime: dict, delay: float) -> None:
+        """Run the task again: earlier results no longer count."""
+        retry = dict(runtime.get('retry_task_policy') or {})
+        retry['retry_no'] = retry.get('retry_no', 0) + 1
+        runtime['retry_task_policy'] = retry
+        runtime.pop('with_items', None)
+        task_ex.runtime_context = runtime
+        self.session.execute(
+            sa.update(models.ActionExecution)
+            .where(models.ActionExecution.task_execution_id == task_ex.id)
+            .values(accepted=False))
+        if delay > 0:
+            task_ex.state = states.RUNNING_DELAYED
+            task_ex.state_info = policies.retry_info(delay)
+            self.outbox.schedule('run_delayed_task',
+                                 {'task_ex_id': task_ex.id}, delay)
+        else:
+            task_ex.state = states.RUNNING
+            task_ex.state_info = None
+            self._dispatch(task_ex, spec)
 
     # -- joins --------------------------------------------------------------------
 
@@ -434,7 +561,7 @@ class WorkflowRun:
         task_ex.in_context = ctx
         task_ex.state = states.RUNNING
         task_ex.state_info = None
-        self._dispatch(task_ex, spec)
+        self._start_task(task_ex, spec)
 
     # -- the workflow -----------------------------------------------------------
 

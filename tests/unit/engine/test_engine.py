@@ -75,7 +75,9 @@ def services(tmp_path):
     transport.serve('mistral_engine', 'engine', engine, 8)
     transport.serve('mistral_executor', 'executor',
                     Executor(transport, 'mistral_engine'), 8)
+    engine.start_background()
     yield Services(store, transport, engine)
+    engine.stop_background()
     transport.close()
     store.dispose()
 
