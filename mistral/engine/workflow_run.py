@@ -25,8 +25,8 @@ from mistral.engine.outbox import Outbox
 from mistral.expressions import functions
 from mistral.lang.specs import TaskSpec, WorkflowSpec
 from mistral.utils import jsonutils
-from mistral.workflow import (commands, data_flow, direct, policies, states,
-                              with_items)
+from mistral.workflow import (commands, data_flow, direct, policies,
+                              reverse, states, with_items)
 
 LOG = logging.getLogger(__name__)
 STATE_INFO_LIMIT = 65500
@@ -103,7 +103,15 @@ class WorkflowRun:
         self.wf_ex.context = {**execution, **(variables or {})}
         # Branch contexts start empty: workflow input, vars and globals are
         # reached through the lower layers of the evaluation data.
-        self._queue.extend(direct.start_commands(self.spec, {}))
+        if self.spec.type == 'reverse':
+            try:
+                self._queue.extend(reverse.start_commands(
+                    self.spec, (self.wf_ex.params or {}).get('task_name')))
+            except exc.MistralError as e:
+                self._fail(str(e))
+                return
+        else:
+            self._queue.extend(direct.start_commands(self.spec, {}))
         self._drain()
 
     # -- events ------------------------------------------------------------------
@@ -455,8 +463,12 @@ class WorkflowRun:
             deep_merge=self.settings.merge_strategy == 'merge')
         guard_data = self._task_data(task_ex, outbound, result)
         try:
-            outcome = direct.transitions(self.spec, task_ex.name, task_ex.id,
-                                         state, outbound, guard_data)
+            if self.spec.type == 'reverse':
+                outcome = self._reverse_transitions(task_ex, state, outbound)
+            else:
+                outcome = direct.transitions(self.spec, task_ex.name,
+                                             task_ex.id, state, outbound,
+                                             guard_data)
         except exc.MistralError as e:
             if state == states.ERROR:
                 outcome = direct.Transitions((), ())
@@ -479,6 +491,38 @@ class WorkflowRun:
         for name in sorted(spec.next_task_names() - fired):
             if self.spec.task(name).join is not None:
                 self._queue.append(commands.RunTask(name, {}, ()))
+
+    def _reverse_transitions(self, task_ex: models.TaskExecution,
+                             state: str, outbound: dict
+                             ) -> direct.Transitions:
+        if state != states.SUCCESS:
+            return direct.Transitions((), ())
+        rows = self.session.execute(
+            sa.select(models.TaskExecution.name, models.TaskExecution.state)
+            .where(models.TaskExecution.workflow_execution_id ==
+                   self.wf_ex.id)).all()
+        succeeded = {n for n, st in rows if st == states.SUCCESS}
+        succeeded.add(task_ex.name)
+        ready = reverse.ready_after(
+            self.spec, (self.wf_ex.params or {}).get('task_name'),
+            task_ex.name, succeeded, {n for n, _ in rows})
+        cmds = []
+        for name in ready:
+            # A task's context merges the outbound contexts of all it needs.
+            ctx: dict = {}
+            for t in self.session.scalars(
+                    sa.select(models.TaskExecution).where(
+                        models.TaskExecution.workflow_execution_id ==
+                        self.wf_ex.id,
+                        models.TaskExecution.name.in_(
+                            self.spec.task(name).requires))):
+                ctx = data_flow.merge_dicts(ctx, data_flow.outbound_context(
+                    t.in_context or {}, t.published or {}))
+            cmds.append(commands.RunTask(
+                name, ctx, ({'task_id': task_ex.id, 'event': 'on-success'},)))
+        return direct.Transitions(tuple(cmds),
+                                  tuple((c.task_name, 'on-success')
+                                        for c in cmds))
 
     def _retry(self, task_ex: models.TaskExecution, spec: TaskSpec,
                runtime: dict, delay: float) -> None:

@@ -170,3 +170,43 @@ lonely:
     call, = services.tasks(wf_ex.id)
     assert call.state == states.ERROR
     assert call.state_info.startswith('Workflow not found')
+
+
+def test_reverse_workflow_runs_only_what_the_target_needs(services):
+    services.define("""
+version: '2.0'
+rev:
+  type: reverse
+  output: {r: <% $.r %>}
+  tasks:
+    a:
+      action: std.echo output=1
+      publish: {a: <% task().result %>}
+    b:
+      action: std.echo output=2
+      publish: {b: <% task().result %>}
+    unrelated:
+      action: std.fail
+    c:
+      requires: [a, b]
+      action: std.echo output=<% $.a + $.b %>
+      publish: {r: <% task().result %>}
+""")
+    wf_ex = services.wait(services.start('rev', params={'task_name': 'c'}))
+    assert wf_ex.state == states.SUCCESS, wf_ex.state_info
+    assert wf_ex.output == {'r': 3}
+    assert sorted(t.name for t in services.tasks(wf_ex.id)) == ['a', 'b',
+                                                                 'c']
+
+
+def test_reverse_workflow_without_task_name_fails_clearly(services):
+    services.define("""
+version: '2.0'
+rev2:
+  type: reverse
+  tasks:
+    a: {}
+""")
+    wf_ex = services.wait(services.start('rev2'))
+    assert wf_ex.state == states.ERROR
+    assert 'params.task_name' in wf_ex.state_info
