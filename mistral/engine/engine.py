@@ -24,6 +24,7 @@ from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
 from mistral.lang.specs import WorkflowSpec
 from mistral.rpc.base import Transport
 from mistral.scheduler import jobs
+from mistral.workflow import states
 
 LOG = logging.getLogger(__name__)
 
@@ -214,6 +215,25 @@ class Engine:
             return {'id': wf_ex.id, 'state': wf_ex.state}
 
         return self._in_transaction(tx)
+
+    def cancel_workflow(self, execution_id: str) -> dict:
+        return self.stop_workflow(execution_id, states.CANCELLED,
+                                  'Cancelled with its parent execution')
+
+    def on_subworkflow_state(self, wf_ex_id: str) -> None:
+        """A sub-workflow was paused or resumed: let its parent follow."""
+        def tx(session: Session, box: outbox_mod.Outbox) -> None:
+            child = session.get(models.WorkflowExecution, wf_ex_id)
+            if child is None or child.task_execution_id is None:
+                return
+            parent_id = session.scalar(
+                sa.select(models.TaskExecution.workflow_execution_id).where(
+                    models.TaskExecution.id == child.task_execution_id))
+            parent = lock_execution(session, parent_id)
+            session.refresh(child)
+            self._run(session, box, parent).on_subworkflow_state(child)
+
+        self._in_transaction(tx)
 
     def pause_workflow(self, execution_id: str) -> dict:
         return self._change_state(execution_id, WorkflowRun.pause)

@@ -159,8 +159,11 @@ class WorkflowRun:
 
     def _on_unit_complete(self, task_ex: models.TaskExecution | None,
                           state: str, value: Any) -> None:
-        if task_ex is None or task_ex.state != states.RUNNING:
+        # PAUSED: a sub-workflow may finish before its resume reached us.
+        if task_ex is None or task_ex.state not in (states.RUNNING,
+                                                    states.PAUSED):
             return
+        task_ex.state = states.RUNNING
         progress = (task_ex.runtime_context or {}).get('with_items')
         if progress is None:
             info = None if state == states.SUCCESS else _cut(
@@ -722,16 +725,61 @@ class WorkflowRun:
         return _cut(header + '\n\n' + '\n\n'.join(blocks) + '\n')
 
     def _set_state(self, state: str, info: str | None = None) -> None:
-        states.check_transition('workflow execution', self.wf_ex.state,
-                                state)
+        previous = self.wf_ex.state
+        states.check_transition('workflow execution', previous, state)
         self.wf_ex.state = state
         self.wf_ex.state_info = _cut(info)
+        if state != previous:
+            self._propagate(previous, state)
         if state in states.TERMINAL and self.wf_ex.task_execution_id:
             # The parent is another execution: tell it in its own
             # transaction (locks are always taken parent-free).
             self.outbox.add(self.settings.engine_topic,
                             'on_workflow_complete',
                             {'wf_ex_id': self.wf_ex.id})
+
+    def _propagate(self, previous: str, state: str) -> None:
+        """Pause, resume and cancel travel down to running sub-workflows,
+        and pause/resume up to the parent, each in its own transaction."""
+        if state == states.PAUSED:
+            down = ('pause_workflow', {states.RUNNING})
+        elif state == states.RUNNING and previous == states.PAUSED:
+            down = ('resume_workflow', {states.PAUSED})
+        elif state == states.CANCELLED:
+            down = ('cancel_workflow', {states.RUNNING, states.PAUSED})
+        else:
+            return
+        method, child_states = down
+        for child_id in self.session.scalars(
+                sa.select(models.WorkflowExecution.id)
+                .join(models.TaskExecution,
+                      models.TaskExecution.id ==
+                      models.WorkflowExecution.task_execution_id)
+                .where(models.TaskExecution.workflow_execution_id ==
+                       self.wf_ex.id,
+                       models.WorkflowExecution.state.in_(child_states))):
+            self.outbox.add(self.settings.engine_topic, method,
+                            {'execution_id': child_id})
+        if self.wf_ex.task_execution_id and state != states.CANCELLED:
+            self.outbox.add(self.settings.engine_topic,
+                            'on_subworkflow_state',
+                            {'wf_ex_id': self.wf_ex.id})
+
+    def on_subworkflow_state(self, child: models.WorkflowExecution) -> None:
+        """A child was paused or resumed on its own: follow it."""
+        task_ex = self.session.get(models.TaskExecution,
+                                   child.task_execution_id)
+        if task_ex is None:
+            return
+        if child.state == states.PAUSED and task_ex.state == states.RUNNING:
+            task_ex.state = states.PAUSED
+            if self.wf_ex.state == states.RUNNING:
+                self._set_state(states.PAUSED)
+        elif child.state == states.RUNNING and \
+                task_ex.state == states.PAUSED:
+            task_ex.state = states.RUNNING
+            if self.wf_ex.state == states.PAUSED:
+                self.resume()
 
     def check_size(self, kind: str, field: str, value: Any) -> None:
         limit = self.settings.field_size_limit_kb

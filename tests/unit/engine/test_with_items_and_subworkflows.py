@@ -210,3 +210,67 @@ rev2:
     wf_ex = services.wait(services.start('rev2'))
     assert wf_ex.state == states.ERROR
     assert 'params.task_name' in wf_ex.state_info
+
+
+def test_pause_resume_and_cancel_reach_sub_workflows(services):
+    services.define("""
+version: '2.0'
+sleepy_child:
+  tasks:
+    first:
+      action: std.sleep seconds=0.5
+      on-success: second
+    second:
+      action: std.noop
+sleepy_parent:
+  tasks:
+    call:
+      workflow: sleepy_child
+""")
+    execution_id = services.start('sleepy_parent')
+    services.engine.pause_workflow(execution_id)
+    with services.store.read() as session:
+        from mistral.db import models
+        import sqlalchemy as sa
+        child_id = session.scalars(sa.select(models.WorkflowExecution.id)
+                                   .where(models.WorkflowExecution
+                                          .root_execution_id ==
+                                          execution_id)).one()
+    child = services.wait(child_id, until={states.PAUSED})
+    assert child.state == states.PAUSED
+    # While paused, the child's first task finishes but nothing new starts.
+    services.wait(execution_id, until={states.PAUSED})
+    services.engine.resume_workflow(execution_id)
+    assert services.wait(execution_id).state == states.SUCCESS
+    assert services.wait(child_id).state == states.SUCCESS
+
+    second = services.start('sleepy_parent')
+    services.engine.stop_workflow(second, states.CANCELLED, 'enough')
+    with services.store.read() as session:
+        child_id = session.scalars(sa.select(models.WorkflowExecution.id)
+                                   .where(models.WorkflowExecution
+                                          .root_execution_id ==
+                                          second)).one()
+    assert services.wait(child_id).state == states.CANCELLED
+    assert services.wait(second).state == states.CANCELLED
+
+
+def test_child_paused_alone_pauses_the_parent(services):
+    services.define("""
+version: '2.0'
+pausing_child:
+  tasks:
+    a:
+      on-success: [pause, b]
+    b: {}
+pausing_parent:
+  tasks:
+    call:
+      workflow: pausing_child
+""")
+    execution_id = services.start('pausing_parent')
+    parent = services.wait(execution_id, until={states.PAUSED})
+    call, = services.tasks(parent.id)
+    assert call.state == states.PAUSED
+    services.engine.resume_workflow(execution_id)
+    assert services.wait(execution_id).state == states.SUCCESS
