@@ -216,6 +216,31 @@ class Engine:
 
         return self._in_transaction(tx)
 
+    def _change_task(self, task_ex_id: str,
+                     change: Callable[[WorkflowRun, models.TaskExecution],
+                                      None]) -> dict:
+        def tx(session: Session, box: outbox_mod.Outbox) -> dict:
+            wf_ex_id = session.scalar(
+                sa.select(models.TaskExecution.workflow_execution_id)
+                .where(models.TaskExecution.id == task_ex_id))
+            if wf_ex_id is None:
+                raise exc.NotFoundError('TaskExecution', id=task_ex_id)
+            wf_ex = lock_execution(session, wf_ex_id)
+            task_ex = session.get(models.TaskExecution, task_ex_id,
+                                  populate_existing=True)
+            change(self._run(session, box, wf_ex), task_ex)
+            return {'id': task_ex.id, 'state': task_ex.state}
+
+        return self._in_transaction(tx)
+
+    def rerun_task(self, task_ex_id: str, reset: bool = True,
+                   env: dict | None = None) -> dict:
+        return self._change_task(
+            task_ex_id, lambda run, t: run.rerun_task(t, reset, env))
+
+    def skip_task(self, task_ex_id: str) -> dict:
+        return self._change_task(task_ex_id, WorkflowRun.skip_task)
+
     def cancel_workflow(self, execution_id: str) -> dict:
         return self.stop_workflow(execution_id, states.CANCELLED,
                                   'Cancelled with its parent execution')

@@ -212,6 +212,69 @@ class WorkflowRun:
             self._start_task(task_ex, self.spec.task(task_ex.name))
         self._drain()
 
+    def rerun_task(self, task_ex: models.TaskExecution, reset: bool,
+                   env: dict | None) -> None:
+        """Run a failed task again; without `reset`, only the failed
+        iterations of a with-items task."""
+        if task_ex.state != states.ERROR:
+            raise exc.InputError('The current task execution must be in '
+                                 'ERROR for rerun.')
+        runtime = dict(task_ex.runtime_context or {})
+        progress = runtime.get('with_items')
+        if not reset and progress is None:
+            raise exc.InputError('Only with-items task has the option to '
+                                 'not reset.')
+        if env:
+            params = dict(self.wf_ex.params or {})
+            params['env'] = {**(params.get('env') or {}), **env}
+            self.wf_ex.params = params
+        if self.wf_ex.state != states.RUNNING:
+            self._set_state(states.RUNNING)
+        self.wf_ex.output = None
+        task_ex.state = states.RUNNING
+        task_ex.state_info = None
+        task_ex.processed = False
+        task_ex.finished_at = None
+        actions = models.ActionExecution
+        if reset:
+            runtime.pop('with_items', None)
+            runtime.pop('retry_task_policy', None)
+            task_ex.runtime_context = runtime
+            self.session.execute(sa.update(actions).where(
+                actions.task_execution_id == task_ex.id).values(
+                accepted=False))
+            self._start_task(task_ex, self.spec.task(task_ex.name))
+        else:
+            failed = self.session.execute(
+                sa.select(actions.id, actions.runtime_context).where(
+                    actions.task_execution_id == task_ex.id,
+                    actions.accepted.is_(True),
+                    actions.state != states.SUCCESS)).all()
+            indexes = sorted((rc or {}).get('index', 0) for _, rc in failed)
+            self.session.execute(sa.update(actions).where(
+                actions.id.in_([a for a, _ in failed])).values(
+                accepted=False))
+            progress = dict(progress, failed=0, rerun=indexes,
+                            done=progress['done'] - len(indexes),
+                            started=progress['started'] - len(indexes))
+            task_ex.runtime_context = {**runtime, 'with_items': progress}
+            self._start_items(task_ex)
+        self._drain()
+
+    def skip_task(self, task_ex: models.TaskExecution) -> None:
+        """Treat a failed task as skipped: publish-on-skip, then on-skip
+        (or on-success) transitions; the workflow goes on."""
+        if task_ex.state != states.ERROR:
+            raise exc.InputError('Only tasks in ERROR state can be '
+                                 'skipped.')
+        if self.wf_ex.state != states.RUNNING:
+            self._set_state(states.RUNNING)
+        self.wf_ex.output = None
+        task_ex.state = states.RUNNING
+        self._complete_task(task_ex, states.SKIPPED, 'Task was skipped.',
+                            apply_policies=False)
+        self._drain()
+
     def stop(self, state: str, info: str | None) -> None:
         if state == states.SUCCESS:
             self._succeed()
@@ -390,11 +453,17 @@ class WorkflowRun:
         spec = self.spec.task(task_ex.name)
         progress = dict(task_ex.runtime_context['with_items'])
         limit = progress['concurrency']
+        rerun = list(progress.get('rerun', []))
         try:
-            while progress['started'] < progress['count'] and (
+            while (rerun or progress['started'] < progress['count']) and (
                     not limit or
                     progress['started'] - progress['done'] < limit):
-                index = progress['started']
+                if rerun:
+                    # Failed iterations of a rerun without reset.
+                    index = rerun.pop(0)
+                    progress['rerun'] = rerun
+                else:
+                    index = progress['started']
                 item = progress['items'][index]
                 data = self._task_data(task_ex,
                                        {**(task_ex.in_context or {}), **item})
@@ -484,7 +553,7 @@ class WorkflowRun:
         task_ex.has_next_tasks = any(
             isinstance(c, commands.RunTask) for c in outcome.commands)
         task_ex.error_handled = (state == states.ERROR and
-                                 direct.is_error_handled(spec))
+                                 direct.is_error_handled(outcome))
         task_ex.processed = True
         self._queue.extend(outcome.commands)
 

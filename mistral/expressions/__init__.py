@@ -40,7 +40,7 @@ def evaluate(text: Any, data: Any) -> Any:
     yaql_found, jinja_found = _kinds(text)
     if yaql_found and jinja_found:
         raise exc.ExpressionGrammarError(
-            'expression', text,
+            'YAQL/Jinja', text,
             'Mixing expression types in a single line is not allowed.')
     if yaql_found:
         return _evaluate_yaql(text, data)
@@ -86,7 +86,7 @@ def validate(text: str) -> None:
     yaql_found, jinja_found = _kinds(text)
     if yaql_found and jinja_found:
         raise exc.ExpressionGrammarError(
-            'expression', text,
+            'YAQL/Jinja', text,
             'Mixing expression types in a single line is not allowed.')
     if yaql_found:
         for match in _YAQL.finditer(text):

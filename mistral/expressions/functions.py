@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from mistral import exceptions as exc
 from mistral.utils import jsonutils, safe_yaml
 
 # Data-context key under which the caller passes its FunctionContext.
@@ -103,7 +104,10 @@ def yaml_dump_(data: Any, value: Any) -> str:
 
 
 def yaml_parse_(data: Any, text: str) -> Any:
-    return safe_yaml.load(text)
+    try:
+        return safe_yaml.load(text)
+    except exc.DSLParsingError as e:
+        raise ValueError(str(e))
 
 
 # name -> implementation; the first argument is always the data context.

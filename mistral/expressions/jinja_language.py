@@ -67,13 +67,13 @@ def evaluate_expression(expression: str, data: Any) -> Any:
     compiled = compile_expression(expression)
     try:
         result = compiled(_=data)
+        if isinstance(result, jinja2.Undefined):
+            str(result)  # StrictUndefined raises the precise error here
     except exc.MistralError:
         raise
     except Exception as e:
         raise exc.ExpressionEvaluationError(NAME, expression,
                                             f'{type(e).__name__}: {e}')
-    if isinstance(result, jinja2.Undefined):
-        return None
     return result
 
 

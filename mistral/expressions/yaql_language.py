@@ -13,6 +13,7 @@ from mistral import exceptions as exc
 from mistral.expressions import functions
 
 NAME = 'YAQL'
+_DATA = '__mistral_data'
 
 _ENGINE_OPTIONS = {
     'yaql.limitIterators': -1,
@@ -29,7 +30,8 @@ def _wrap(impl):
     """Adapt a FUNCTIONS entry to yaql: the data context is `$`."""
 
     def call(context, *args, **kwargs):
-        return impl(context['$'], *[_plain(a) for a in args],
+        # `$` is rebound inside select()/where(); the data is kept apart.
+        return impl(context[_DATA], *[_plain(a) for a in args],
                     **{k: _plain(v) for k, v in kwargs.items()})
 
     call.__name__ = impl.__name__
@@ -61,6 +63,7 @@ def parse(expression: str):
 def evaluate(expression: str, data: Any) -> Any:
     parsed = parse(expression)
     ctx = _root_context().create_child_context()
+    ctx[_DATA] = data
     try:
         result = parsed.evaluate(data=data, context=ctx)
     except exc.MistralError:

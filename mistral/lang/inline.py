@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 
+_JSON = json.JSONDecoder()
+
 _EXPR = r'<%.*?%>|\{\{.*?\}\}|\{%.*?%\}'
 _VALUE = (r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|' + _EXPR +
           r'|\[.*?\]|\{.*?\}|[^\s,]+')
@@ -41,13 +43,24 @@ def parse(text: str) -> tuple[str, dict]:
         rest = rest[1:-1]
     params: dict = {}
     pos = 0
-    for param in _PARAM.finditer(rest):
-        between = rest[pos:param.start()]
-        if between.strip(' \t\n,'):
+    while True:
+        skipped = len(rest[pos:]) - len(rest[pos:].lstrip(' \t\n,'))
+        pos += skipped
+        if pos >= len(rest):
+            return name, params
+        param = _PARAM.match(rest, pos)
+        if param is None:
             raise ValueError(
-                f"Unexpected text '{between.strip()}' in '{text}'")
-        params[param.group(1)] = _value(param.group(2))
+                f"Unexpected text '{rest[pos:].strip()}' in '{text}'")
+        key, value_start = param.group(1), param.start(2)
+        if rest[value_start] in '[{':
+            # JSON may nest; let the JSON decoder find where it ends.
+            try:
+                value, end = _JSON.raw_decode(rest, value_start)
+                params[key] = value
+                pos = end
+                continue
+            except ValueError:
+                pass
+        params[key] = _value(param.group(2))
         pos = param.end()
-    if rest[pos:].strip(' \t\n,'):
-        raise ValueError(f"Unexpected text '{rest[pos:].strip()}' in '{text}'")
-    return name, params

@@ -87,9 +87,14 @@ class OnClause:
 def _transition(item: Any, where: str, errors: list[str]) -> Transition | None:
     condition = None
     if isinstance(item, dict):
+        if len(item) != 1:
+            return None  # reported by the schema
         (item, condition), = item.items()
         if isinstance(condition, str):
             errors.extend(expression_errors(condition, where))
+    if not isinstance(item, str):
+        return None  # reported by the schema
+    errors.extend(expression_errors(item, where))
     try:
         name, params = inline.parse(str(item))
     except ValueError as e:
@@ -111,8 +116,9 @@ def parse_on_clause(value: Any, where: str,
     if value is None:
         return None
     publish = publish_global = None
-    if isinstance(value, dict) and set(value) <= {'publish', 'next'}:
-        pub = value.get('publish') or {}
+    if isinstance(value, dict) and (set(value) & {'publish', 'next'}):
+        pub = value.get('publish')
+        pub = pub if isinstance(pub, dict) else {}
         publish = pub.get('branch')
         publish_global = pub.get('global')
         errors.extend(expression_errors(pub, f'{where}.publish'))
@@ -126,6 +132,14 @@ def parse_on_clause(value: Any, where: str,
                     publish_global=publish_global)
 
 
+def _name_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []  # anything else is reported by the schema
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     name: str
@@ -135,6 +149,7 @@ class TaskSpec:
     input: Any              # dict of values/expressions or one expression
     publish: dict | None
     publish_on_error: dict | None
+    publish_on_skip: dict | None
     on_success: OnClause | None
     on_error: OnClause | None
     on_complete: OnClause | None
@@ -208,14 +223,9 @@ def _task(name: str, raw: dict, defaults: dict, where: str,
             next=tuple(t for t in default.next if t.name != name),
             publish=default.publish, publish_global=default.publish_global)
 
-    requires = raw.get('requires', [])
-    if isinstance(requires, str):
-        requires = [requires]
-    default_requires = defaults.get('requires', [])
-    if isinstance(default_requires, str):
-        default_requires = [default_requires]
-    requires = list(dict.fromkeys(
-        [r for r in list(requires) + list(default_requires) if r != name]))
+    requires = _name_list(raw.get('requires')) + \
+        _name_list(defaults.get('requires'))
+    requires = list(dict.fromkeys(r for r in requires if r != name))
 
     policies = {k: defaults[k] for k in schemas.POLICIES if k in defaults}
     policies.update({k: raw[k] for k in schemas.POLICIES if k in raw})
@@ -227,6 +237,7 @@ def _task(name: str, raw: dict, defaults: dict, where: str,
         name=name, raw=raw, action=action, workflow=workflow,
         input=task_input, publish=raw.get('publish'),
         publish_on_error=raw.get('publish-on-error'),
+        publish_on_skip=raw.get('publish-on-skip'),
         on_success=clause('on-success'), on_error=clause('on-error'),
         on_complete=clause('on-complete'), on_skip=clause('on-skip'),
         join=raw.get('join'), requires=tuple(requires), policies=policies)
@@ -297,6 +308,13 @@ class WorkflowSpec:
         defaults = raw.get('task-defaults') or {}
         if not isinstance(defaults, dict):
             defaults = {}
+        for key in ('on-success', 'on-error', 'on-complete', 'on-skip'):
+            parse_on_clause(defaults.get(key),
+                            f'{where}.task-defaults.{key}', errors)
+        errors.extend(expression_errors(
+            {k: v for k, v in defaults.items()
+             if k not in ('on-success', 'on-error', 'on-complete',
+                          'on-skip')}, f'{where}.task-defaults'))
         tasks_raw = raw.get('tasks') or {}
         tasks = {}
         if isinstance(tasks_raw, dict):
@@ -308,7 +326,9 @@ class WorkflowSpec:
         spec = cls(
             name=name, raw=raw, type=wf_type,
             description=raw.get('description', ''),
-            tags=tuple(raw.get('tags') or ()), input=tuple(params),
+            tags=tuple(t for t in (raw.get('tags') if isinstance(
+                raw.get('tags'), list) else ()) if isinstance(t, str)),
+            input=tuple(params),
             output=raw.get('output'),
             output_on_error=raw.get('output-on-error'),
             vars=raw.get('vars') or {}, tasks=tasks)
@@ -341,8 +361,9 @@ def _link_direct(spec: WorkflowSpec, errors: list[str]) -> None:
         if task.join == 'all' and n_in == 0:
             errors.append(f'{spec.name}.tasks.{task.name}.join: a join task '
                           'needs at least one inbound task')
-        elif isinstance(task.join, int) and not isinstance(task.join, bool) \
-                and task.join > n_in:
+        elif (task.join == 'one' and n_in == 0) or (
+                isinstance(task.join, int) and
+                not isinstance(task.join, bool) and task.join > n_in):
             errors.append(f'{spec.name}.tasks.{task.name}.join: join: '
                           f'{task.join} but only {n_in} inbound tasks')
     starts = tuple(n for n, srcs in inbound.items() if not srcs)

@@ -35,3 +35,11 @@ class EngineClient:
                       message: str | None = None) -> dict:
         return self._call('stop_workflow', execution_id=execution_id,
                           state=state, message=message)
+
+    def rerun_task(self, task_ex_id: str, reset: bool,
+                   env: dict | None = None) -> dict:
+        return self._call('rerun_task', task_ex_id=task_ex_id, reset=reset,
+                          env=env)
+
+    def skip_task(self, task_ex_id: str) -> dict:
+        return self._call('skip_task', task_ex_id=task_ex_id)

@@ -51,11 +51,9 @@ def publish_for(task: TaskSpec, state: str) -> tuple[dict, dict]:
         branch.update(task.publish or {})
     elif state == states.ERROR:
         branch.update(task.publish_on_error or {})
+    elif state == states.SKIPPED:
+        branch.update(task.publish_on_skip or {})
     return branch, glob
-
-
-def is_error_handled(task: TaskSpec) -> bool:
-    return task.on_error is not None and bool(task.on_error.next)
 
 
 def _guard_passes(condition, data: dict) -> bool:
@@ -68,12 +66,19 @@ def transitions(spec: WorkflowSpec, task_name: str, task_ex_id: str,
                 state: str, outbound: dict, guard_data: dict) -> Transitions:
     """Commands that follow a completed task, in the order they apply.
 
-    Processing stops after an engine command that ends the workflow.
+    Processing stops after an engine command that ends the workflow. A
+    SKIPPED task follows on-skip, or on-success when no on-skip item fired.
     """
     task = spec.task(task_name)
     cmds: list[commands.Command] = []
     fired: list[tuple[str, str]] = []
-    for event, clause in _clauses_for(task, state):
+    clauses = _clauses_for(task, state)
+    if state == states.SKIPPED and task.on_skip and task.on_success:
+        clauses.append(('on-success', task.on_success))
+    for event, clause in clauses:
+        if event == 'on-success' and state == states.SKIPPED and \
+                any(e == 'on-skip' for _, e in fired):
+            continue
         for t in clause.next:
             if not _guard_passes(t.condition, guard_data):
                 continue
@@ -99,6 +104,11 @@ def transitions(spec: WorkflowSpec, task_name: str, task_ex_id: str,
             if target in states.TERMINAL:
                 return Transitions(tuple(cmds), tuple(fired))
     return Transitions(tuple(cmds), tuple(fired))
+
+
+def is_error_handled(outcome: Transitions) -> bool:
+    """An error is handled when an on-error transition was taken."""
+    return any(event == 'on-error' for _, event in outcome.next_tasks)
 
 
 @dataclass(frozen=True)

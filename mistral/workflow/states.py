@@ -35,7 +35,8 @@ _TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def is_valid_transition(from_state: str, to_state: str) -> bool:
-    return from_state == to_state or to_state in _TRANSITIONS[from_state]
+    return from_state == to_state or \
+        to_state in _TRANSITIONS.get(from_state, frozenset())
 
 
 def check_transition(kind: str, from_state: str, to_state: str) -> None:
