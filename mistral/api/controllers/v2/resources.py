@@ -275,6 +275,16 @@ class ExecutionCreate(wtypes.Base):
     source_execution_id = text
 
 
+class TaskUpdate(wtypes.Base):
+    """PUT /v2/tasks/<id> body: rerun or skip."""
+    id = text
+    name = text
+    workflow_name = text
+    state = text
+    reset = bool
+    env = jsontype
+
+
 class ExecutionUpdate(wtypes.Base):
     """PUT /v2/executions/<id> body."""
     id = text

@@ -11,6 +11,7 @@ from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.action_executions import actions_page
 from mistral.api.services import ApiServices, base_url, request_context
 from mistral.db import models
+from mistral.workflow import states
 from mistral.engine.lookups import task_results
 
 text = wtypes.text
@@ -94,3 +95,41 @@ class TasksController(rest.RestController):
                            'published': published, 'processed': processed,
                            'created_at': created_at,
                            'updated_at': updated_at})
+
+    @errors.expose(resources.Task, text, body=resources.TaskUpdate)
+    def put(self, task_id, body):
+        state = _unset(body.state)
+        if state not in (states.RUNNING, states.SKIPPED):
+            raise exc.InputError('Invalid task state. Only updating task to '
+                                 'RUNNING or SKIPPED is supported.')
+        with self.services.store.read() as session:
+            task_ex = get_task(session, task_id)
+        if _unset(body.name) and body.name != task_ex.name:
+            raise exc.InputError('Task name does not match.')
+        if _unset(body.workflow_name) and \
+                body.workflow_name != task_ex.workflow_name:
+            raise exc.InputError('Workflow name does not match.')
+        if task_ex.state != states.ERROR:
+            raise exc.InputError('The current task execution must be in '
+                                 'ERROR for rerun.' if state == states.RUNNING
+                                 else 'Only tasks in ERROR state can be '
+                                 'skipped.')
+        if state == states.RUNNING:
+            reset = _unset(body.reset)
+            if reset is None:
+                raise exc.InputError('Reset field is mandatory to rerun '
+                                     'task.')
+            env = _unset(body.env)
+            if env is not None and not isinstance(env, dict):
+                raise exc.InputError("'env' must be a JSON object")
+            self.services.engine.rerun_task(task_id, reset, env)
+        else:
+            self.services.engine.skip_task(task_id)
+        with self.services.store.read() as session:
+            row = get_task(session, task_id)
+            return resources.Task.from_row(
+                row, task_results(session, [row]).get(row.id))
+
+
+def _unset(value):
+    return None if value is wtypes.Unset else value
