@@ -6,15 +6,22 @@ from typing import TYPE_CHECKING
 
 from mistral import exceptions as exc
 from mistral import expressions
-from mistral.actions import registry
 from mistral.db import models
-from mistral.engine import launch
+from mistral.engine import adhoc, launch
 from mistral.lang.specs import TaskSpec
 from mistral.services import workflows as wf_service
 from mistral.workflow import states
 
 if TYPE_CHECKING:
     from mistral.engine.workflow_run import WorkflowRun
+
+
+def workbook_prefix(workflow_name: str | None) -> str | None:
+    """'wb' for a workflow 'wb.flow' defined in workbook 'wb': short
+    names used inside it resolve to its siblings first."""
+    if workflow_name and '.' in workflow_name:
+        return workflow_name.rsplit('.', 1)[0]
+    return None
 
 
 def _name(value: str, data: dict) -> str:
@@ -45,10 +52,12 @@ def start_unit(run: 'WorkflowRun', task_ex: models.TaskExecution,
 def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
                  spec: TaskSpec, data: dict, index: int | None) -> None:
     name = _name(spec.action, data)
-    action = registry.get(name)
     params = _input(run, spec, data)
-    action.check_input(params)
     run.check_size('ActionExecution', 'input', params)
+    resolved = adhoc.resolve(run.session, name, params,
+                             run.wf_ex.workflow_namespace or '',
+                             run.wf_ex.project_id, run.env,
+                             prefix=workbook_prefix(run.wf_ex.workflow_name))
     target = spec.policies.get('target')
     if target is not None:
         target = str(expressions.evaluate(target, data))
@@ -69,13 +78,14 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
         runtime_context={'index': index} if index is not None else {},
         is_sync=True,
         accepted=False,
-        spec={'name': name},
+        spec={'name': name, 'base': resolved.system_name,
+              'output_transforms': resolved.output_transforms},
     )
     run.session.add(action_ex)
     run.outbox.add(run.settings.executor_topic, 'run_action', {
         'action_ex_id': action_ex.id,
-        'action_name': name,
-        'params': params,
+        'action_name': resolved.system_name,
+        'params': resolved.params,
         'execution_context': {
             'workflow_execution_id': wf_ex.id,
             'task_execution_id': task_ex.id,
@@ -96,8 +106,18 @@ def start_subworkflow(run: 'WorkflowRun', task_ex: models.TaskExecution,
     parent = run.wf_ex
     name = _name(spec.workflow, data)
     namespace = parent.workflow_namespace or ''
-    definition = wf_service.find_workflow(run.session, name, namespace,
-                                          parent.project_id)
+    definition = None
+    prefix = workbook_prefix(parent.workflow_name)
+    if prefix:
+        try:
+            definition = wf_service.find_workflow(
+                run.session, f'{prefix}.{name}', namespace,
+                parent.project_id)
+        except exc.NotFoundError:
+            pass
+    if definition is None:
+        definition = wf_service.find_workflow(run.session, name, namespace,
+                                              parent.project_id)
     params = {'env': run.env,
               'evaluate_env': (parent.params or {}).get('evaluate_env', True),
               'namespace': namespace}

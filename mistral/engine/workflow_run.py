@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
-from mistral.engine import dispatch
+from mistral.engine import adhoc, dispatch
 from mistral.engine.lookups import DBLookups, task_result
 from mistral.engine.outbox import Outbox
 from mistral.expressions import functions
@@ -129,6 +129,12 @@ class WorkflowRun:
             state, value = states.ERROR, result['error']
         else:
             state, value = states.SUCCESS, result.get('data')
+            transforms = (action_ex.spec or {}).get('output_transforms')
+            if transforms:
+                try:
+                    value = adhoc.transform_output(transforms, value)
+                except exc.MistralError as e:
+                    state, value = states.ERROR, str(e)
         action_ex.state = state
         action_ex.output = {'result': value}
         action_ex.accepted = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from mistral import exceptions as exc
+from mistral.lang.action_specs import ActionSpec, WorkbookSpec
 from mistral.lang.specs import WorkflowSpec
 from mistral.utils import safe_yaml
 
@@ -46,3 +47,32 @@ def workflow_definition(spec: WorkflowSpec) -> str:
 def spec_from_stored(name: str, raw: Any) -> WorkflowSpec:
     """Rebuild a spec from the dict stored with a definition or execution."""
     return WorkflowSpec.from_dict(name, raw)
+
+
+def parse_actions(text: str | bytes) -> list[ActionSpec]:
+    """An action-list document: `version` plus one or more ad-hoc actions."""
+    data = load_document(text)
+    items = {k: v for k, v in data.items() if k != 'version'}
+    if not items:
+        raise exc.InvalidModelError(
+            ['<root>: At least one item must be in the list'])
+    errors: list[str] = []
+    specs = [ActionSpec.build(str(name), raw, errors)
+             for name, raw in items.items()]
+    if errors:
+        raise exc.InvalidModelError(errors)
+    return specs
+
+
+def parse_workbook(text: str | bytes) -> WorkbookSpec:
+    data = load_document(text)
+    errors: list[str] = []
+    spec = WorkbookSpec.build({k: v for k, v in data.items()
+                               if k != 'version'}, errors)
+    if errors:
+        raise exc.InvalidModelError(errors)
+    return spec
+
+
+def action_definition(spec: ActionSpec) -> str:
+    return safe_yaml.dump({'version': SUPPORTED_VERSION, spec.name: spec.raw})

@@ -57,7 +57,7 @@ def _checksum(text: str) -> str:
     return hashlib.md5(text.encode('utf-8'), usedforsecurity=False).hexdigest()
 
 
-def _fill(row: models.WorkflowDefinition, spec: WorkflowSpec,
+def fill(row: models.WorkflowDefinition, spec: WorkflowSpec,
           definition: str, scope: str) -> None:
     row.definition = definition
     row.spec = spec.raw
@@ -91,7 +91,7 @@ def create_workflows(session: Session, text: str, namespace: str,
         row = models.WorkflowDefinition(
             id=models.new_id(), name=spec.name, namespace=namespace,
             project_id=project_id, is_system=False)
-        _fill(row, spec, texts[spec.name], scope)
+        fill(row, spec, texts[spec.name], scope)
         session.add(row)
         rows.append(row)
     session.flush()
@@ -126,7 +126,7 @@ def update_workflows(session: Session, text: str, namespace: str,
                 f"Can not modify workflow '{row.name}' of another project")
         if workflow_id is not None and row.name != spec.name:
             row.name = spec.name
-        _fill(row, spec, texts[spec.name], scope or row.scope)
+        fill(row, spec, texts[spec.name], scope or row.scope)
         rows.append(row)
     session.flush()
     return rows

@@ -8,12 +8,14 @@ from mistral.api.controllers.v2.action_executions import \
 from mistral.api.controllers.v2.actions import ActionsController
 from mistral.api.controllers.v2.executions import ExecutionsController
 from mistral.api.controllers.v2.tasks import TasksController
+from mistral.api.controllers.v2.workbooks import WorkbooksController
 from mistral.api.controllers.v2.workflows import WorkflowsController
 from mistral.api.services import ApiServices, base_url
 
 
 class V2Controller:
     def __init__(self, services: ApiServices) -> None:
+        self.workbooks = WorkbooksController(services)
         self.workflows = WorkflowsController(services)
         self.executions = ExecutionsController(services)
         self.tasks = TasksController(services)

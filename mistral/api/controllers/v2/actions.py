@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import pecan
 import sqlalchemy as sa
 from pecan import rest
 from wsme import types as wtypes
@@ -15,9 +16,12 @@ from mistral import exceptions as exc
 from mistral.actions import registry
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import ApiServices, base_url, request_context
+from mistral.api.definitions import definition_text, scope_param
+from mistral.api.services import (ApiServices, base_url, plain,
+                                  request_context)
 from mistral.api.types import timestamp
 from mistral.db import models
+from mistral.services import actions as action_service
 from mistral.services.workflows import visible
 
 text = wtypes.text
@@ -41,22 +45,73 @@ def _all_actions(session, namespace: str | None) -> list[dict]:
             'created_at': timestamp(row.created_at) if row else None,
             'updated_at': timestamp(row.updated_at) if row else None,
         })
-    for row in rows.values():
-        out.append({
-            'id': row.id, 'name': row.name, 'namespace': row.namespace,
-            'is_system': bool(row.is_system), 'input': row.input or '',
-            'description': row.description, 'tags': row.tags or [],
-            'definition': row.definition, 'scope': row.scope,
-            'project_id': row.project_id,
-            'created_at': timestamp(row.created_at),
-            'updated_at': timestamp(row.updated_at),
-        })
+    out.extend(_row_values(row) for row in rows.values())
     return out
 
 
+def _row_values(row: models.ActionDefinition) -> dict:
+    return {
+        'id': row.id, 'name': row.name, 'namespace': row.namespace,
+        'is_system': bool(row.is_system), 'input': row.input or '',
+        'description': row.description, 'tags': row.tags or [],
+        'definition': row.definition, 'scope': row.scope,
+        'project_id': row.project_id,
+        'created_at': timestamp(row.created_at),
+        'updated_at': timestamp(row.updated_at),
+    }
+
+
 class ActionsController(rest.RestController):
+    _custom_actions = {'validate': ['POST']}
+
     def __init__(self, services: ApiServices) -> None:
         self.services = services
+
+    def _store(self, store_func, namespace, scope) -> list[dict]:
+        text_body = definition_text()
+        ctx = request_context()
+
+        def tx(session):
+            rows = store_func(session, text_body, namespace or '', scope,
+                              ctx.project_id)
+            return [plain(resources.Action.from_values(_row_values(r)))
+                    for r in rows]
+
+        return self.services.store.run_in_transaction(tx)
+
+    @pecan.expose('json')
+    @errors.text_endpoint
+    def post(self, namespace='', scope='private'):
+        created = self._store(action_service.create_actions, namespace,
+                              scope_param(scope))
+        pecan.response.status = 201
+        return {'actions': created}
+
+    @pecan.expose('json')
+    @errors.text_endpoint
+    def put(self, identifier=None, namespace='', scope=None):
+        updated = self._store(action_service.update_actions, namespace,
+                              scope_param(scope, default=None))
+        if identifier is not None:
+            return updated[0]
+        return {'actions': updated}
+
+    @errors.expose(None, text, text, status_code=204)
+    def delete(self, identifier, namespace=''):
+        ctx = request_context()
+        self.services.store.run_in_transaction(
+            lambda s: action_service.delete_action(s, identifier,
+                                                   namespace or '',
+                                                   ctx.project_id))
+
+    @pecan.expose('json')
+    @errors.text_endpoint
+    def validate(self, **_ignored):
+        try:
+            action_service.parse_definition(definition_text())
+        except exc.InputError as e:
+            return {'valid': False, 'error': str(e)}
+        return {'valid': True}
 
     @errors.expose(resources.Action, text, text, text)
     def get_one(self, identifier, namespace='', fields=''):

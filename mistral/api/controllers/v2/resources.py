@@ -94,6 +94,30 @@ class Workflows(wtypes.Base):
     next = text
 
 
+class Workbook(Resource):
+    id = text
+    name = text
+    namespace = text
+    definition = text
+    tags = [text]
+    scope = text
+    project_id = text
+    created_at = text
+    updated_at = text
+
+    @classmethod
+    def from_row(cls, row: models.Workbook, fields=None):
+        return cls.from_values({
+            **_common(row), 'name': row.name, 'namespace': row.namespace,
+            'definition': row.definition, 'tags': row.tags or [],
+            'scope': row.scope}, fields)
+
+
+class Workbooks(wtypes.Base):
+    workbooks = [Workbook]
+    next = text
+
+
 class Execution(Resource):
     id = text
     workflow_id = text

@@ -8,6 +8,7 @@ from wsme import types as wtypes
 
 from mistral import exceptions as exc
 from mistral.api import errors, listing
+from mistral.api.definitions import definition_text, scope_param
 from mistral.api.controllers.v2 import resources
 from mistral.api.services import (ApiServices, base_url, plain, request_context,
                                   truthy)
@@ -15,26 +16,6 @@ from mistral.db import models
 from mistral.services import workflows as wf_service
 
 text = wtypes.text
-SCOPES = ('private', 'public')
-
-
-def _scope(scope: str | None, default: str | None = 'private') -> str | None:
-    if scope in (None, ''):
-        return default
-    if scope not in SCOPES:
-        raise exc.InputError(f"Scope must be one of {list(SCOPES)}, got "
-                             f"'{scope}'")
-    return scope
-
-
-def _definition_text() -> str:
-    body = pecan.request.body
-    try:
-        return body.decode('utf-8')
-    except UnicodeDecodeError:
-        raise exc.DSLParsingError('Definition is not valid UTF-8 text')
-
-
 class WorkflowsController(rest.RestController):
     _custom_actions = {'validate': ['POST']}
 
@@ -82,8 +63,8 @@ class WorkflowsController(rest.RestController):
     @pecan.expose('json')
     @errors.text_endpoint
     def post(self, namespace='', scope='private', skip_validation=None):
-        text_body = _definition_text()
-        scope = _scope(scope)
+        text_body = definition_text()
+        scope = scope_param(scope)
         ctx = request_context()
 
         def tx(session):
@@ -100,8 +81,8 @@ class WorkflowsController(rest.RestController):
     @errors.text_endpoint
     def put(self, identifier=None, namespace='', scope=None,
             skip_validation=None):
-        text_body = _definition_text()
-        scope = _scope(scope, default=None)
+        text_body = definition_text()
+        scope = scope_param(scope, default=None)
         ctx = request_context()
 
         def tx(session):
@@ -127,7 +108,7 @@ class WorkflowsController(rest.RestController):
     @errors.text_endpoint
     def validate(self, **_ignored):
         try:
-            wf_service.parse_definition(_definition_text())
+            wf_service.parse_definition(definition_text())
         except exc.InputError as e:
             return {'valid': False, 'error': str(e)}
         return {'valid': True}
