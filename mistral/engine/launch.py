@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mistral import exceptions as exc
+from mistral import expressions
 from mistral.db import models
+from mistral.expressions import functions
 from mistral.lang.specs import WorkflowSpec
 from mistral.workflow import data_flow, states
 
@@ -39,8 +41,12 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
     full_input = data_flow.validate_input(spec.input, wf_input or {},
                                           'WorkflowSpec', definition.name)
     run_params = dict(params or {})
-    run_params['env'] = resolve_env(session, run_params.get('env'),
-                                    project_id)
+    env = resolve_env(session, run_params.get('env'), project_id)
+    if run_params.get('evaluate_env', True) and parent_task is None:
+        # Expressions in the environment see the environment itself.
+        env = expressions.evaluate_recursively(
+            env, {functions.ENV_KEY: env})
+    run_params['env'] = env
     run_params.setdefault('namespace', definition.namespace)
     wf_ex = models.WorkflowExecution(
         id=execution_id or models.new_id(),

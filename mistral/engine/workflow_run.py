@@ -531,6 +531,8 @@ class WorkflowRun:
                                     result)
                 return
         task_ex.published = published
+        if 'keep-result' in spec.policies:
+            self._apply_keep_result(task_ex, spec, data)
         if published_global:
             self.wf_ex.context = data_flow.merge_dicts(
                 self.wf_ex.context or {}, published_global,
@@ -601,6 +603,21 @@ class WorkflowRun:
         return direct.Transitions(tuple(cmds),
                                   tuple((c.task_name, 'on-success')
                                         for c in cmds))
+
+    def _apply_keep_result(self, task_ex: models.TaskExecution,
+                           spec: TaskSpec, data: dict) -> None:
+        """keep-result: false drops the action results once published."""
+        try:
+            keep = expressions.evaluate(spec.policies['keep-result'], data)
+        except exc.MistralError as e:
+            LOG.warning('keep-result of task %s: %s', task_ex.name, e)
+            return
+        if keep is False or str(keep).lower() == 'false':
+            self.session.execute(
+                sa.update(models.ActionExecution)
+                .where(models.ActionExecution.task_execution_id ==
+                       task_ex.id)
+                .values(output={'result': None}))
 
     def _retry(self, task_ex: models.TaskExecution, spec: TaskSpec,
                runtime: dict, delay: float) -> None:

@@ -420,3 +420,40 @@ two:
     texts = [parser.workflow_definition(s) for s in specs]
     assert [parser.parse_workflows(t)[0].name for t in texts] == ['one',
                                                                  'two']
+
+
+def test_env_expressions_are_evaluated_unless_disabled(services):
+    services.define("""
+version: '2.0'
+env_user:
+  output: {v: <% env().derived %>}
+  tasks:
+    t: {}
+""")
+    env = {'base': 'x', 'derived': '<% env().base %>-y'}
+    evaluated = services.wait(services.start('env_user',
+                                             params={'env': env}))
+    assert evaluated.output == {'v': 'x-y'}
+    raw = services.wait(services.start(
+        'env_user', params={'env': env, 'evaluate_env': False}))
+    assert raw.output == {'v': '<% env().base %>-y'}
+
+
+def test_keep_result_false_drops_results_after_publish(services):
+    services.define("""
+version: '2.0'
+forget:
+  output: {p: <% $.p %>}
+  tasks:
+    t:
+      action: std.echo output=secret
+      keep-result: false
+      publish: {p: <% task().result %>}
+""")
+    wf_ex = services.wait(services.start('forget'))
+    assert wf_ex.output == {'p': 'secret'}
+    task, = services.tasks(wf_ex.id)
+    with services.store.read() as session:
+        action_ex = session.scalars(sa.select(models.ActionExecution).where(
+            models.ActionExecution.task_execution_id == task.id)).one()
+    assert action_ex.output == {'result': None}
