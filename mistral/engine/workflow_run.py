@@ -20,16 +20,19 @@ from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
 from mistral.engine import adhoc, dispatch
+from mistral.engine.run_flow import FlowMixin
+from mistral.engine.run_lifecycle import LifecycleMixin
+from mistral.engine.run_policies import PoliciesMixin
 from mistral.engine.lookups import DBLookups, task_result
 from mistral.engine.outbox import Outbox
 from mistral.expressions import functions
 from mistral.lang.specs import TaskSpec, WorkflowSpec
 from mistral.utils import jsonutils
+from mistral.utils.text import cut as _cut
 from mistral.workflow import (commands, data_flow, direct, policies,
                               reverse, states, with_items)
 
 LOG = logging.getLogger(__name__)
-STATE_INFO_LIMIT = 65500
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,6 @@ class EngineSettings:
     executor_topic: str = 'mistral_executor'
     field_size_limit_kb: int = 1024
     merge_strategy: str = 'replace'
-
-
-def _cut(text: str | None) -> str | None:
-    if text is not None and len(text) > STATE_INFO_LIMIT:
-        return text[:STATE_INFO_LIMIT - 3] + '...'
-    return text
 
 
 def lock_execution(session: Session,
@@ -56,7 +53,7 @@ def lock_execution(session: Session,
         .execution_options(populate_existing=True)).first()
 
 
-class WorkflowRun:
+class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
     def __init__(self, session: Session, wf_ex: models.WorkflowExecution,
                  spec: WorkflowSpec, settings: EngineSettings,
                  outbox: Outbox) -> None:
@@ -195,98 +192,6 @@ class WorkflowRun:
                 self._complete_task(task_ex, states.SUCCESS, None)
         self._drain()
 
-    def pause(self) -> None:
-        self._set_state(states.PAUSED)
-
-    def resume(self) -> None:
-        self._set_state(states.RUNNING)
-        backlog = (self.wf_ex.runtime_context or {}).get('backlog', [])
-        self.wf_ex.runtime_context = {
-            k: v for k, v in (self.wf_ex.runtime_context or {}).items()
-            if k != 'backlog'}
-        for item in backlog:
-            self._queue.append(commands.RunTask(
-                item['task_name'], item['in_context'],
-                tuple(item.get('triggered_by', ()))))
-        held = self.session.scalars(
-            sa.select(models.TaskExecution).where(
-                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
-                models.TaskExecution.state == states.IDLE)).all()
-        for task_ex in held:
-            task_ex.runtime_context = {**(task_ex.runtime_context or {}),
-                                       'pause_before_done': True}
-            self._start_task(task_ex, self.spec.task(task_ex.name))
-        self._drain()
-
-    def rerun_task(self, task_ex: models.TaskExecution, reset: bool,
-                   env: dict | None) -> None:
-        """Run a failed task again; without `reset`, only the failed
-        iterations of a with-items task."""
-        if task_ex.state != states.ERROR:
-            raise exc.InputError('The current task execution must be in '
-                                 'ERROR for rerun.')
-        runtime = dict(task_ex.runtime_context or {})
-        progress = runtime.get('with_items')
-        if not reset and progress is None:
-            raise exc.InputError('Only with-items task has the option to '
-                                 'not reset.')
-        if env:
-            params = dict(self.wf_ex.params or {})
-            params['env'] = {**(params.get('env') or {}), **env}
-            self.wf_ex.params = params
-        if self.wf_ex.state != states.RUNNING:
-            self._set_state(states.RUNNING)
-        self.wf_ex.output = None
-        task_ex.state = states.RUNNING
-        task_ex.state_info = None
-        task_ex.processed = False
-        task_ex.finished_at = None
-        actions = models.ActionExecution
-        if reset:
-            runtime.pop('with_items', None)
-            runtime.pop('retry_task_policy', None)
-            task_ex.runtime_context = runtime
-            self.session.execute(sa.update(actions).where(
-                actions.task_execution_id == task_ex.id).values(
-                accepted=False))
-            self._start_task(task_ex, self.spec.task(task_ex.name))
-        else:
-            failed = self.session.execute(
-                sa.select(actions.id, actions.runtime_context).where(
-                    actions.task_execution_id == task_ex.id,
-                    actions.accepted.is_(True),
-                    actions.state != states.SUCCESS)).all()
-            indexes = sorted((rc or {}).get('index', 0) for _, rc in failed)
-            self.session.execute(sa.update(actions).where(
-                actions.id.in_([a for a, _ in failed])).values(
-                accepted=False))
-            progress = dict(progress, failed=0, rerun=indexes,
-                            done=progress['done'] - len(indexes),
-                            started=progress['started'] - len(indexes))
-            task_ex.runtime_context = {**runtime, 'with_items': progress}
-            self._start_items(task_ex)
-        self._drain()
-
-    def skip_task(self, task_ex: models.TaskExecution) -> None:
-        """Treat a failed task as skipped: publish-on-skip, then on-skip
-        (or on-success) transitions; the workflow goes on."""
-        if task_ex.state != states.ERROR:
-            raise exc.InputError('Only tasks in ERROR state can be '
-                                 'skipped.')
-        if self.wf_ex.state != states.RUNNING:
-            self._set_state(states.RUNNING)
-        self.wf_ex.output = None
-        task_ex.state = states.RUNNING
-        self._complete_task(task_ex, states.SKIPPED, 'Task was skipped.',
-                            apply_policies=False)
-        self._drain()
-
-    def stop(self, state: str, info: str | None) -> None:
-        if state == states.SUCCESS:
-            self._succeed()
-        else:
-            self._set_state(state, info)
-
     # -- the command loop -----------------------------------------------------------
 
     def _drain(self) -> None:
@@ -301,13 +206,6 @@ class WorkflowRun:
             else:
                 self._run_task(cmd)
         self._check_completion()
-
-    def _to_backlog(self, cmd: commands.RunTask) -> None:
-        runtime = dict(self.wf_ex.runtime_context or {})
-        runtime['backlog'] = runtime.get('backlog', []) + [{
-            'task_name': cmd.task_name, 'in_context': cmd.in_context,
-            'triggered_by': list(cmd.triggered_by)}]
-        self.wf_ex.runtime_context = runtime
 
     def _apply_engine_command(self, cmd: commands.SetWorkflowState) -> None:
         if cmd.state == states.SUCCESS:
@@ -353,79 +251,6 @@ class WorkflowRun:
         task_ex = self._new_task(spec, states.RUNNING, cmd.in_context,
                                  cmd.triggered_by)
         self._start_task(task_ex, spec)
-
-    def _start_task(self, task_ex: models.TaskExecution,
-                    spec: TaskSpec) -> None:
-        """Apply the before-start policies, then start the work."""
-        runtime = dict(task_ex.runtime_context or {})
-        try:
-            start = policies.before_start(
-                spec.policies, self._task_data(task_ex, task_ex.in_context),
-                runtime)
-        except exc.MistralError as e:
-            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
-            return
-        if start.pause:
-            task_ex.state = states.IDLE
-            task_ex.state_info = policies.PAUSE_BEFORE_INFO
-            if self.wf_ex.state == states.RUNNING:
-                self._set_state(states.PAUSED)
-            return
-        if start.delay > 0:
-            runtime['wait_before_done'] = True
-            task_ex.runtime_context = runtime
-            task_ex.state = states.RUNNING_DELAYED
-            task_ex.state_info = policies.wait_before_info(start.delay)
-            self.outbox.schedule('run_delayed_task',
-                                 {'task_ex_id': task_ex.id}, start.delay)
-            return
-        task_ex.state = states.RUNNING
-        task_ex.state_info = None
-        if start.timeout > 0:
-            self.outbox.schedule('timeout_task',
-                                 {'task_ex_id': task_ex.id,
-                                  'timeout': start.timeout}, start.timeout)
-        self._dispatch(task_ex, spec)
-
-    # -- delayed work (called by scheduled jobs) ---------------------------------
-
-    def run_delayed_task(self, task_ex: models.TaskExecution) -> bool:
-        """wait-before or a retry delay is over. False while paused."""
-        if task_ex.state != states.RUNNING_DELAYED or \
-                (task_ex.runtime_context or {}).get('wait_after_done'):
-            return True
-        if self.wf_ex.state == states.PAUSED:
-            return False
-        if self.wf_ex.state in states.TERMINAL:
-            return True
-        self._start_task(task_ex, self.spec.task(task_ex.name))
-        self._drain()
-        return True
-
-    def complete_delayed_task(self, task_ex: models.TaskExecution) -> bool:
-        """wait-after is over: finish the task with its saved outcome."""
-        runtime = task_ex.runtime_context or {}
-        if task_ex.state != states.RUNNING_DELAYED or \
-                'saved_state' not in runtime:
-            return True
-        if self.wf_ex.state == states.PAUSED:
-            return False
-        self._complete_task(task_ex, runtime['saved_state'],
-                            runtime.get('saved_state_info'),
-                            apply_policies=False)
-        self._drain()
-        return True
-
-    def timeout_task(self, task_ex: models.TaskExecution,
-                     timeout: float) -> bool:
-        if task_ex.state != states.RUNNING:
-            return True
-        task_ex.runtime_context = {**(task_ex.runtime_context or {}),
-                                   'timed_out': True}
-        self._complete_task(task_ex, states.ERROR,
-                            policies.timeout_info(timeout))
-        self._drain()
-        return True
 
     def _dispatch(self, task_ex: models.TaskExecution,
                   spec: TaskSpec) -> None:
@@ -572,136 +397,6 @@ class WorkflowRun:
             if self.spec.task(name).join is not None:
                 self._queue.append(commands.RunTask(name, {}, ()))
 
-    def _reverse_transitions(self, task_ex: models.TaskExecution,
-                             state: str, outbound: dict
-                             ) -> direct.Transitions:
-        if state != states.SUCCESS:
-            return direct.Transitions((), ())
-        rows = self.session.execute(
-            sa.select(models.TaskExecution.name, models.TaskExecution.state)
-            .where(models.TaskExecution.workflow_execution_id ==
-                   self.wf_ex.id)).all()
-        succeeded = {n for n, st in rows if st == states.SUCCESS}
-        succeeded.add(task_ex.name)
-        ready = reverse.ready_after(
-            self.spec, (self.wf_ex.params or {}).get('task_name'),
-            task_ex.name, succeeded, {n for n, _ in rows})
-        cmds = []
-        for name in ready:
-            # A task's context merges the outbound contexts of all it needs.
-            ctx: dict = {}
-            for t in self.session.scalars(
-                    sa.select(models.TaskExecution).where(
-                        models.TaskExecution.workflow_execution_id ==
-                        self.wf_ex.id,
-                        models.TaskExecution.name.in_(
-                            self.spec.task(name).requires))):
-                ctx = data_flow.merge_dicts(ctx, data_flow.outbound_context(
-                    t.in_context or {}, t.published or {}))
-            cmds.append(commands.RunTask(
-                name, ctx, ({'task_id': task_ex.id, 'event': 'on-success'},)))
-        return direct.Transitions(tuple(cmds),
-                                  tuple((c.task_name, 'on-success')
-                                        for c in cmds))
-
-    def _apply_keep_result(self, task_ex: models.TaskExecution,
-                           spec: TaskSpec, data: dict) -> None:
-        """keep-result: false drops the action results once published."""
-        try:
-            keep = expressions.evaluate(spec.policies['keep-result'], data)
-        except exc.MistralError as e:
-            LOG.warning('keep-result of task %s: %s', task_ex.name, e)
-            return
-        if keep is False or str(keep).lower() == 'false':
-            self.session.execute(
-                sa.update(models.ActionExecution)
-                .where(models.ActionExecution.task_execution_id ==
-                       task_ex.id)
-                .values(output={'result': None}))
-
-    def _retry(self, task_ex: models.TaskExecution, spec: TaskSpec,
-               runtime: dict, delay: float) -> None:
-        """Run the task again: earlier results no longer count."""
-        retry = dict(runtime.get('retry_task_policy') or {})
-        retry['retry_no'] = retry.get('retry_no', 0) + 1
-        runtime['retry_task_policy'] = retry
-        runtime.pop('with_items', None)
-        task_ex.runtime_context = runtime
-        self.session.execute(
-            sa.update(models.ActionExecution)
-            .where(models.ActionExecution.task_execution_id == task_ex.id)
-            .values(accepted=False))
-        if delay > 0:
-            task_ex.state = states.RUNNING_DELAYED
-            task_ex.state_info = policies.retry_info(delay)
-            self.outbox.schedule('run_delayed_task',
-                                 {'task_ex_id': task_ex.id}, delay)
-        else:
-            task_ex.state = states.RUNNING
-            task_ex.state_info = None
-            self._dispatch(task_ex, spec)
-
-    # -- joins --------------------------------------------------------------------
-
-    def _run_join(self, cmd: commands.RunTask, spec: TaskSpec) -> None:
-        task_ex = self.session.scalars(
-            sa.select(models.TaskExecution).where(
-                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
-                models.TaskExecution.name == spec.name)
-            .order_by(models.TaskExecution.created_at.desc())
-            .limit(1)).first()
-        if task_ex is not None and task_ex.state != states.WAITING:
-            # A join runs once per execution: inbound tasks that finish
-            # after it started or failed change nothing.
-            return
-        if task_ex is None:
-            task_ex = self._new_task(spec, states.WAITING, {}, ())
-        if cmd.triggered_by:
-            rc = dict(task_ex.runtime_context or {})
-            rc['triggered_by'] = rc.get('triggered_by', []) + list(
-                cmd.triggered_by)
-            task_ex.runtime_context = rc
-
-        inbound_names = self.spec.inbound[spec.name]
-        latest: dict[str, models.TaskExecution] = {}
-        for t in self.session.scalars(
-                sa.select(models.TaskExecution).where(
-                    models.TaskExecution.workflow_execution_id ==
-                    self.wf_ex.id,
-                    models.TaskExecution.name.in_(inbound_names))
-                .order_by(models.TaskExecution.created_at)):
-            latest[t.name] = t
-        status_by_name = {
-            name: (direct.Inbound(
-                completed=t.processed,
-                fired=any(n == spec.name for n, _ in (t.next_tasks or [])))
-                if (t := latest.get(name)) is not None else None)
-            for name in inbound_names}
-        status = direct.join_status(spec, status_by_name)
-        if status == direct.JOIN_WAITING:
-            task_ex.state_info = (
-                f'Blocked by tasks: {direct.blocking_tasks(status_by_name)}')
-            return
-        if status == direct.JOIN_FAILED:
-            failed = [n for n, s in status_by_name.items()
-                      if s and s.completed and not s.fired]
-            task_ex.state = states.ERROR  # WAITING -> ERROR directly
-            self._complete_task(task_ex, states.ERROR,
-                                f'Failed by tasks: {failed}')
-            return
-        ctx: dict = {}
-        for name in inbound_names:
-            t = latest.get(name)
-            if t is not None and status_by_name[name].fired:
-                ctx = data_flow.merge_dicts(
-                    ctx, data_flow.outbound_context(
-                        t.in_context or {}, t.published or {}),
-                    deep=self.settings.merge_strategy == 'merge')
-        task_ex.in_context = ctx
-        task_ex.state = states.RUNNING
-        task_ex.state_info = None
-        self._start_task(task_ex, spec)
-
     # -- the workflow -----------------------------------------------------------
 
     def _count_tasks(self, *conditions) -> int:
@@ -829,49 +524,6 @@ class WorkflowRun:
             self.outbox.add(self.settings.engine_topic,
                             'on_workflow_complete',
                             {'wf_ex_id': self.wf_ex.id})
-
-    def _propagate(self, previous: str, state: str) -> None:
-        """Pause, resume and cancel travel down to running sub-workflows,
-        and pause/resume up to the parent, each in its own transaction."""
-        if state == states.PAUSED:
-            down = ('pause_workflow', {states.RUNNING})
-        elif state == states.RUNNING and previous == states.PAUSED:
-            down = ('resume_workflow', {states.PAUSED})
-        elif state == states.CANCELLED:
-            down = ('cancel_workflow', {states.RUNNING, states.PAUSED})
-        else:
-            return
-        method, child_states = down
-        for child_id in self.session.scalars(
-                sa.select(models.WorkflowExecution.id)
-                .join(models.TaskExecution,
-                      models.TaskExecution.id ==
-                      models.WorkflowExecution.task_execution_id)
-                .where(models.TaskExecution.workflow_execution_id ==
-                       self.wf_ex.id,
-                       models.WorkflowExecution.state.in_(child_states))):
-            self.outbox.add(self.settings.engine_topic, method,
-                            {'execution_id': child_id})
-        if self.wf_ex.task_execution_id and state != states.CANCELLED:
-            self.outbox.add(self.settings.engine_topic,
-                            'on_subworkflow_state',
-                            {'wf_ex_id': self.wf_ex.id})
-
-    def on_subworkflow_state(self, child: models.WorkflowExecution) -> None:
-        """A child was paused or resumed on its own: follow it."""
-        task_ex = self.session.get(models.TaskExecution,
-                                   child.task_execution_id)
-        if task_ex is None:
-            return
-        if child.state == states.PAUSED and task_ex.state == states.RUNNING:
-            task_ex.state = states.PAUSED
-            if self.wf_ex.state == states.RUNNING:
-                self._set_state(states.PAUSED)
-        elif child.state == states.RUNNING and \
-                task_ex.state == states.PAUSED:
-            task_ex.state = states.RUNNING
-            if self.wf_ex.state == states.PAUSED:
-                self.resume()
 
     def check_size(self, kind: str, field: str, value: Any) -> None:
         limit = self.settings.field_size_limit_kb
