@@ -6,8 +6,6 @@ from mistral.services import actions as action_service
 from mistral.services import workbooks as wb_service
 from mistral.workflow import states
 
-from tests.unit.engine.test_engine import services  # noqa: F401 (fixture)
-
 PROJECT = models.DEFAULT_PROJECT_ID
 
 

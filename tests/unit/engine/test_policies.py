@@ -8,8 +8,6 @@ import sqlalchemy as sa
 from mistral.db import models
 from mistral.workflow import states
 
-from tests.unit.engine.test_engine import services  # noqa: F401 (fixture)
-
 
 def _actions(services, task_id):
     with services.store.read() as session:

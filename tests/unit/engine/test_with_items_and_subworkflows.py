@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from mistral.workflow import states
 
-from tests.unit.engine.test_engine import services  # noqa: F401 (fixture)
-
 
 def test_with_items_results_are_ordered_by_index(services):
     services.define("""
