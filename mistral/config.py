@@ -33,42 +33,25 @@ API_OPTS = [
         help='Address the API server binds to. The default keeps a '
              'zero-setup server private to this machine.'),
     cfg.PortOpt('port', default=8989, help='Port of the API server.'),
-    cfg.BoolOpt('allow_action_execution_deletion', default=False,
-                help='Allow deleting action executions via the API.'),
     cfg.IntOpt('max_limit', default=1000, min=1,
                help='Upper bound of the "limit" query parameter on lists.'),
-    cfg.StrOpt('validation_mode', default='mandatory',
-               choices=['enabled', 'mandatory', 'disabled'],
-               help='Validation of definitions on upload: "mandatory" '
-                    'always validates, "enabled" lets the client skip it '
-                    'with ?skip_validation, "disabled" never validates.'),
-    cfg.BoolOpt('enable_info_endpoint', default=False,
-                help='Serve GET /info from info_json_file_path.'),
-    cfg.StrOpt('info_json_file_path', default='info.json',
-               help='JSON file served by GET /info.'),
-    cfg.IntOpt('api_workers', default=1, min=1,
-               help='Kept for compatibility; the API server is threaded.'),
     cfg.IntOpt('threads', default=16, min=1,
                help='Worker threads of the built-in API server.'),
 ]
 
 PECAN_OPTS = [
-    cfg.StrOpt('root', default='mistral.api.controllers.root.RootController',
-               help='Pecan root controller.'),
-    cfg.ListOpt('modules', default=['mistral.api'],
-                help='Modules pecan scans for the application.'),
     cfg.BoolOpt('debug', default=False, help='Pecan debug mode.'),
     cfg.BoolOpt('auth_enable', default=False,
-                help='Require Keystone authentication. Off by default for '
-                     'the zero-setup server; binding the API to a '
-                     'non-loopback address requires setting it explicitly.'),
+                help='Require Keystone authentication (not available in this '
+                     'version: True refuses to start). With it off, binding '
+                     'the API to a non-loopback address requires setting '
+                     'it to False explicitly.'),
 ]
 
 ENGINE_OPTS = [
     cfg.StrOpt('host', default='0.0.0.0', help='Name of the engine node.'),
     cfg.StrOpt('topic', default='mistral_engine',
                help='RPC topic the engines listen on.'),
-    cfg.StrOpt('version', default='1.0', help='Engine RPC API version.'),
     cfg.IntOpt('execution_field_size_limit_kb', default=1024,
                help='Largest size in KB of an input, output, params or '
                     'published field of an execution; -1 for no limit.'),
@@ -77,7 +60,9 @@ ENGINE_OPTS = [
                help='How published values combine with the context: '
                     '"replace" shadows, "merge" merges dictionaries deeply.'),
     cfg.IntOpt('rpc_workers', default=8, min=1,
-               help='Threads that process engine requests in parallel.'),
+               help='Threads that process engine requests in parallel with '
+                    'in-process RPC; over a broker, oslo.messaging\'s '
+                    'executor_thread_pool_size applies.'),
     cfg.IntOpt('outbox_resend_after', default=30, min=1,
                help='Seconds after which an unsent outbox message written '
                     'by a process that died is sent by another engine.'),
@@ -92,9 +77,10 @@ EXECUTOR_OPTS = [
                     'run only on executors with this name.'),
     cfg.StrOpt('topic', default='mistral_executor',
                help='RPC topic the executors listen on.'),
-    cfg.StrOpt('version', default='1.0', help='Executor RPC API version.'),
     cfg.IntOpt('workers', default=16, min=1,
-               help='Actions one executor runs at the same time.'),
+               help='Actions one executor runs at the same time with '
+                    'in-process RPC; over a broker, oslo.messaging\'s '
+                    'executor_thread_pool_size applies.'),
 ]
 
 

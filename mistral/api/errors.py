@@ -36,9 +36,9 @@ def status_of(error: Exception) -> int:
     return 500
 
 
-def fault_body(message: str, client: bool = True) -> str:
-    return json.dumps({'faultcode': 'Client' if client else 'Server',
-                       'faultstring': message, 'debuginfo': None})
+def fault(message: str, client: bool = True) -> dict:
+    return {'faultcode': 'Client' if client else 'Server',
+            'faultstring': message, 'debuginfo': None}
 
 
 def expose(*args, **kwargs):
@@ -93,7 +93,7 @@ def text_endpoint(func):
             pecan.response.content_type = 'application/json'
             pecan.response.headers['Server-Error-Message'] = \
                 str(e).replace('\n', ' ')[:2000]
-            return fault_body(str(e), client=status < 500)
+            return fault(str(e), client=status < 500)
 
     return wrapper
 
@@ -112,6 +112,9 @@ class JsonErrorMiddleware:
             return self._error(415, 'XML request bodies are not supported; '
                                'send JSON (or YAML text for definitions).'
                                )(environ, start_response)
+        problem = self._json_body_problem(request, ctype)
+        if problem:
+            return self._error(400, problem)(environ, start_response)
         response = request.get_response(self.app)
         if response.status_code >= 400 and \
                 'json' not in (response.content_type or ''):
@@ -137,9 +140,25 @@ class JsonErrorMiddleware:
         return response(environ, start_response)
 
     @staticmethod
+    def _json_body_problem(request: webob.Request, ctype: str) -> str | None:
+        """Every JSON body the API takes is an object; say so clearly
+        instead of failing deep inside the framework."""
+        if request.method not in ('POST', 'PUT', 'PATCH') or \
+                'json' not in ctype or not request.body:
+            return None
+        try:
+            body = json.loads(request.body)
+        except ValueError as e:
+            return f'Malformed JSON body: {e}'
+        if not isinstance(body, dict):
+            return ('The request body must be a JSON object, got '
+                    f'{type(body).__name__}')
+        return None
+
+    @staticmethod
     def _error(status: int, message: str, headers=None) -> webob.Response:
         response = webob.Response(
-            body=fault_body(message, client=status < 500).encode(),
+            body=json.dumps(fault(message, client=status < 500)).encode(),
             status=status, content_type='application/json',
             charset='utf-8')
         if headers and status == 405 and 'Allow' in headers:

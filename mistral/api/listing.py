@@ -100,6 +100,9 @@ def filter_clause(column: sa.Column, raw: str, is_json: bool = False):
     op, sep, value = raw.partition(':')
     if not sep or op not in OPERATORS:
         op, value = 'eq', raw
+    if is_json:
+        # Compare with the stored JSON text, not a re-encoded value.
+        column = sa.type_coerce(column, sa.Text)
     convert = (lambda v: _json_text(v)) if is_json else \
         (lambda v: _coerce(column, v))
     if op in ('in', 'nin'):

@@ -35,8 +35,7 @@ def init_application():
         store=store,
         engine=EngineClient(transport, conf.engine.topic,
                             timeout=conf.rpc_response_timeout),
-        max_limit=conf.api.max_limit,
-        validation_mode=conf.api.validation_mode))
+        max_limit=conf.api.max_limit))
 
 
 class _LazyApplication:

@@ -109,7 +109,12 @@ class Process:
 
     def start(self) -> None:
         conf = self.conf
-        if 'api' in self.services and not conf.pecan.auth_enable:
+        if conf.pecan.auth_enable:
+            raise exc.ConfigError(
+                'Keystone authentication ([pecan] auth_enable = True) is not '
+                'available in this version; refusing to start rather than '
+                'serve the API unauthenticated')
+        if 'api' in self.services:
             if not _is_loopback(conf.api.host) and \
                     not _is_explicit(conf, 'auth_enable', 'pecan'):
                 raise exc.ConfigError(
@@ -122,7 +127,9 @@ class Process:
         transport = self.build_transport()
         self._stoppers.append(transport.close)
         self._stoppers.append(store.dispose)
-        if 'executor' in self.services:
+        # [executor] type = local: the engine runs actions in its process.
+        if 'executor' in self.services or (
+                'engine' in self.services and conf.executor.type == 'local'):
             self._start_executor(transport)
         if 'engine' in self.services:
             self._start_engine(store, transport)
@@ -155,6 +162,7 @@ class Process:
         server = transport.serve(conf.executor.topic, conf.executor.host,
                                  executor, conf.executor.workers)
         self._stoppers.insert(0, server.stop)
+        self._stoppers.insert(0, executor.stop)
         LOG.info('Executor %s listening on topic %s', conf.executor.host,
                  conf.executor.topic)
 
@@ -170,10 +178,10 @@ class Process:
             store=store,
             engine=EngineClient(transport, conf.engine.topic,
                                 timeout=conf.rpc_response_timeout),
-            max_limit=conf.api.max_limit,
-            validation_mode=conf.api.validation_mode)
+            max_limit=conf.api.max_limit)
         server = wsgi.Server((conf.api.host, conf.api.port),
-                             build_app(services), numthreads=conf.api.threads,
+                             build_app(services, debug=conf.pecan.debug),
+                             numthreads=conf.api.threads,
                              server_name='mistral-api')
         server.prepare()
         thread = threading.Thread(target=server.serve, name='api',

@@ -22,6 +22,10 @@ class LifecycleMixin:
         self._set_state(states.PAUSED)
 
     def resume(self) -> None:
+        if self.wf_ex.state != states.PAUSED:
+            raise exc.InputError(
+                f'Only paused executions can be resumed; execution '
+                f'{self.wf_ex.id} is {self.wf_ex.state}.')
         self._set_state(states.RUNNING)
         backlog = (self.wf_ex.runtime_context or {}).get('backlog', [])
         self.wf_ex.runtime_context = {
@@ -105,9 +109,16 @@ class LifecycleMixin:
         self._drain()
 
     def stop(self, state: str, info: str | None) -> None:
+        if self.wf_ex.state in states.TERMINAL:
+            raise exc.InputError(
+                f'Execution {self.wf_ex.id} has already ended in state '
+                f'{self.wf_ex.state}.')
         if state == states.SUCCESS:
-            self._succeed()
+            self._succeed(info)
+        elif state == states.ERROR:
+            self._fail(info)
         else:
+            self.wf_ex.output = {'result': info}
             self._set_state(state, info)
 
     def _to_backlog(self, cmd: commands.RunTask) -> None:

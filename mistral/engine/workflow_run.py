@@ -270,6 +270,11 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         limit = with_items.concurrency(expressions.evaluate(
             spec.policies.get('concurrency'), data))
         if not values:
+            task_ex.runtime_context = {
+                **(task_ex.runtime_context or {}),
+                'with_items': {'count': 0, 'started': 0, 'done': 0,
+                               'failed': 0, 'concurrency': limit,
+                               'items': []}}
             self._complete_task(task_ex, states.SUCCESS, None, [])
             return
         task_ex.runtime_context = {

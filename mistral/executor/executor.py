@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 from mistral_lib import actions as lib_actions
@@ -62,12 +64,47 @@ def _json_safe(value: Any) -> Any:
 
 
 class Executor:
-    def __init__(self, transport: Transport, engine_topic: str) -> None:
+    def __init__(self, transport: Transport, engine_topic: str,
+                 report_for_s: float = 3600.0) -> None:
         self.transport = transport
         self.engine_topic = engine_topic
+        self._report_for_s = report_for_s
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Stop retrying result reports; the process is going away."""
+        self._stopped.set()
 
     def run_action(self, action_ex_id: str, action_name: str, params: dict,
                    execution_context: dict) -> None:
         result = run_action(action_name, params, execution_context)
-        self.transport.cast(self.engine_topic, 'on_action_complete',
-                            {'action_ex_id': action_ex_id, 'result': result})
+        self._report(action_ex_id, result)
+
+    def _report(self, action_ex_id: str, result: dict) -> None:
+        """Hand the result to an engine and wait until it is committed.
+
+        A `call`, not a `cast`: if the engine dies before committing, the
+        call fails and the result goes again (completions are idempotent).
+        """
+        payload = {'action_ex_id': action_ex_id, 'result': result}
+        deadline = time.monotonic() + self._report_for_s
+        delay = 0.2
+        while True:
+            try:
+                self.transport.call(self.engine_topic, 'on_action_complete',
+                                    payload, timeout=60)
+                return
+            except Exception as e:  # transport trouble: try again
+                if isinstance(e, exc.MistralError) and not isinstance(
+                        e, exc.EngineError):
+                    LOG.error('Engine rejected the result of %s: %s',
+                              action_ex_id, e)
+                    return
+                if time.monotonic() > deadline or self._stopped.is_set():
+                    LOG.error('Giving up reporting the result of %s: %s',
+                              action_ex_id, e)
+                    return
+                LOG.warning('Reporting the result of %s failed (%s); '
+                            'retrying in %.1fs', action_ex_id, e, delay)
+                self._stopped.wait(delay)
+                delay = min(delay * 2, 30.0)

@@ -377,6 +377,14 @@ def _link_direct(spec: WorkflowSpec, errors: list[str]) -> None:
 
 def _check_reverse(spec: WorkflowSpec, errors: list[str]) -> None:
     for task in spec.tasks.values():
+        if task.join is not None:
+            errors.append(f'{spec.name}.tasks.{task.name}.join: join is '
+                          'only used by direct workflows')
+        for key in ('on-success', 'on-error', 'on-complete', 'on-skip'):
+            if key in task.raw:
+                errors.append(f'{spec.name}.tasks.{task.name}.{key}: '
+                              'transitions are only used by direct '
+                              'workflows; use requires')
         for req in task.requires:
             if req not in spec.tasks:
                 errors.append(f'{spec.name}.tasks.{task.name}.requires: '

@@ -53,10 +53,12 @@ def _store_items(session: Session, spec: WorkbookSpec, namespace: str,
 
 def _delete_items(session: Session, name: str, namespace: str,
                   project_id: str) -> None:
+    pattern = name.replace('\\', '\\\\').replace('%', '\\%').replace(
+        '_', '\\_') + '.%'
     for model in (models.WorkflowDefinition, models.ActionDefinition):
         session.execute(sa.delete(model).where(
-            model.name.like(f'{name}.%'), model.namespace == namespace,
-            model.project_id == project_id))
+            model.name.like(pattern, escape='\\'),
+            model.namespace == namespace, model.project_id == project_id))
 
 
 def create_workbook(session: Session, text: str, namespace: str, scope: str,

@@ -68,10 +68,11 @@ def services(tmp_path):
     transport = InProcessTransport()
     engine = Engine(store, transport, EngineSettings())
     transport.serve('mistral_engine', 'engine', engine, 8)
-    transport.serve('mistral_executor', 'executor',
-                    Executor(transport, 'mistral_engine'), 8)
+    executor = Executor(transport, 'mistral_engine')
+    transport.serve('mistral_executor', 'executor', executor, 8)
     engine.start_background()
     yield Services(store, transport, engine)
     engine.stop_background()
+    executor.stop()
     transport.close()
     store.dispose()

@@ -302,8 +302,8 @@ def test_field_size_limit_fails_the_task(tmp_path):
     transport = InProcessTransport()
     engine = Engine(store, transport, EngineSettings(field_size_limit_kb=1))
     transport.serve('mistral_engine', 'e', engine, 2)
-    transport.serve('mistral_executor', 'x',
-                    Executor(transport, 'mistral_engine'), 2)
+    executor = Executor(transport, 'mistral_engine')
+    transport.serve('mistral_executor', 'x', executor, 2)
     services = Services(store, transport, engine)
     try:
         services.define("""
@@ -318,6 +318,7 @@ big:
         task, = services.tasks(wf_ex.id)
         assert 'Field size limit exceeded' in task.state_info
     finally:
+        executor.stop()
         transport.close()
         store.dispose()
 

@@ -8,7 +8,7 @@ from wsme import types as wtypes
 from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import (ApiServices, base_url, request_context,
+from mistral.api.services import (reject_extra_path, ApiServices, base_url, request_context,
                                   truthy)
 from mistral.db import models
 
@@ -43,6 +43,7 @@ class ActionExecutionsController(rest.RestController):
 
     @errors.expose(resources.ActionExecution, text, text)
     def get_one(self, action_ex_id, fields=''):
+        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.ActionExecution.field_names())

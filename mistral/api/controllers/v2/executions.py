@@ -9,7 +9,7 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.tasks import tasks_page
-from mistral.api.services import (ApiServices, base_url, request_context,
+from mistral.api.services import (reject_extra_path, ApiServices, base_url, request_context,
                                   truthy)
 from mistral.db import models
 from mistral.services import workflows as wf_service
@@ -58,6 +58,7 @@ class ExecutionsController(rest.RestController):
 
     @errors.expose(resources.Execution, text, text)
     def get_one(self, execution_id, fields=''):
+        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Execution.field_names())
@@ -143,7 +144,7 @@ class ExecutionsController(rest.RestController):
                 session, workflow_ref, namespace, ctx.project_id)
         result = self.services.engine.start_workflow(
             definition.id, execution_id, wf_input, params, description,
-            ctx.project_id)
+            ctx.project_id, source_execution_id=source_id)
         with self.services.store.read() as session:
             return resources.Execution.from_row(
                 _get_execution(session, result['id'], ctx.project_id))

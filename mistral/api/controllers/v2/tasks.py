@@ -9,7 +9,7 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.action_executions import actions_page
-from mistral.api.services import ApiServices, base_url, request_context
+from mistral.api.services import reject_extra_path, ApiServices, base_url, request_context
 from mistral.db import models
 from mistral.workflow import states
 from mistral.engine.lookups import task_results
@@ -70,6 +70,7 @@ class TasksController(rest.RestController):
 
     @errors.expose(resources.Task, text, text)
     def get_one(self, task_id, fields=''):
+        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Task.field_names())
