@@ -59,6 +59,11 @@ ENGINE_OPTS = [
                choices=['replace', 'merge'],
                help='How published values combine with the context: '
                     '"replace" shadows, "merge" merges dictionaries deeply.'),
+    cfg.BoolOpt('inline_pure_actions', default=True,
+                help='Run actions that are pure and instant (std.noop, '
+                     'std.echo, std.fail) inside the engine instead of '
+                     'sending them to an executor. Tasks with a target '
+                     'always go to their executor.'),
     cfg.IntOpt('rpc_workers', default=8, min=1,
                help='Threads that process engine requests in parallel with '
                     'in-process RPC; over a broker, oslo.messaging\'s '

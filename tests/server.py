@@ -352,7 +352,10 @@ class SplitDeployment:
             extra={'engine': {'topic': self.engine_topic,
                               'host': host if services == 'engine' else None,
                               'outbox_resend_after':
-                                  self.outbox_resend_after},
+                                  self.outbox_resend_after,
+                              # Every action crosses the broker to the
+                              # executor process, even std.echo.
+                              'inline_pure_actions': False},
                    'executor': {'topic': self.executor_topic,
                                 'host': self.executor_host}})
 

@@ -28,6 +28,7 @@ class ActionInfo:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     accepts_any: bool    # __init__ takes **kwargs
+    runs_in_engine: bool = False  # pure and instant: no executor needed
 
     def check_input(self, given: dict) -> None:
         missing = [p for p in self.required if p not in given]
@@ -69,7 +70,9 @@ def describe(name: str, cls: type) -> ActionInfo:
     doc = inspect.getdoc(cls) or ''
     return ActionInfo(name=name, cls=cls, description=doc.split('\n')[0],
                       input=signature, required=required, optional=optional,
-                      accepts_any=any_kw)
+                      accepts_any=any_kw,
+                      runs_in_engine=bool(getattr(cls, 'runs_in_engine',
+                                                  False)))
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,6 +12,9 @@ from mistral import exceptions as exc
 class NoOpAction(actions.Action):
     """Does nothing; the default action of a task. Returns null."""
 
+    # Pure and instant: the engine may run it without an executor.
+    runs_in_engine = True
+
     def run(self, context: Any) -> None:
         return None
 
@@ -21,6 +24,9 @@ class NoOpAction(actions.Action):
 
 class EchoAction(actions.Action):
     """Returns its `output` parameter unchanged."""
+
+    # Pure and instant: the engine may run it without an executor.
+    runs_in_engine = True
 
     def __init__(self, output: Any) -> None:
         self.output = output
@@ -34,6 +40,9 @@ class EchoAction(actions.Action):
 
 class FailAction(actions.Action):
     """Always fails; `error_data` becomes the action's error result."""
+
+    # Pure and instant: the engine may run it without an executor.
+    runs_in_engine = True
 
     def __init__(self, error_data: Any = None) -> None:
         self.error_data = error_data

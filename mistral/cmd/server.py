@@ -146,6 +146,7 @@ class Process:
             executor_topic=conf.executor.topic,
             field_size_limit_kb=conf.engine.execution_field_size_limit_kb,
             merge_strategy=conf.engine.merge_strategy,
+            inline_pure_actions=conf.engine.inline_pure_actions,
         ), outbox_resend_after=conf.engine.outbox_resend_after)
         server = transport.serve(conf.engine.topic, conf.engine.host, engine,
                                  conf.engine.rpc_workers)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
+from mistral.actions import registry
 from mistral.engine import adhoc, launch
+from mistral.executor import executor
 from mistral.lang.specs import TaskSpec
 from mistral.services import workflows as wf_service
 from mistral.workflow import states
@@ -82,19 +84,26 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
               'output_transforms': resolved.output_transforms},
     )
     run.session.add(action_ex)
+    execution_context = {
+        'workflow_execution_id': wf_ex.id,
+        'task_execution_id': task_ex.id,
+        'action_execution_id': action_ex.id,
+        'workflow_name': wf_ex.workflow_name,
+        'task_name': task_ex.name,
+        'project_id': wf_ex.project_id,
+        'with_items_index': index,
+    }
+    if target is None and run.settings.inline_pure_actions and \
+            registry.get(resolved.system_name).runs_in_engine:
+        # Nothing to gain from a round trip to an executor.
+        run.inline_results.append((action_ex, executor.run_action(
+            resolved.system_name, resolved.params, execution_context)))
+        return
     run.outbox.add(run.settings.executor_topic, 'run_action', {
         'action_ex_id': action_ex.id,
         'action_name': resolved.system_name,
         'params': resolved.params,
-        'execution_context': {
-            'workflow_execution_id': wf_ex.id,
-            'task_execution_id': task_ex.id,
-            'action_execution_id': action_ex.id,
-            'workflow_name': wf_ex.workflow_name,
-            'task_name': task_ex.name,
-            'project_id': wf_ex.project_id,
-            'with_items_index': index,
-        },
+        'execution_context': execution_context,
     }, server=target)
 
 

@@ -41,6 +41,9 @@ class EngineSettings:
     executor_topic: str = 'mistral_executor'
     field_size_limit_kb: int = 1024
     merge_strategy: str = 'replace'
+    # Run actions that are pure and instant (std.noop, std.echo,
+    # std.fail) inside the engine transaction instead of over RPC.
+    inline_pure_actions: bool = True
 
 
 def lock_execution(session: Session,
@@ -64,6 +67,10 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         self.outbox = outbox
         self._queue: collections.deque[commands.Command] = \
             collections.deque()
+        # Results of actions run inside the engine (see dispatch), applied
+        # by the drain loop like results arriving from executors.
+        self.inline_results: collections.deque = collections.deque()
+        self._draining = False
 
     # -- evaluation data -----------------------------------------------------
 
@@ -195,16 +202,30 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
     # -- the command loop -----------------------------------------------------------
 
     def _drain(self) -> None:
-        while self._queue:
-            cmd = self._queue.popleft()
-            if self.wf_ex.state in states.TERMINAL:
-                break
-            if isinstance(cmd, commands.SetWorkflowState):
-                self._apply_engine_command(cmd)
-            elif self.wf_ex.state == states.PAUSED:
-                self._to_backlog(cmd)
-            else:
-                self._run_task(cmd)
+        """Apply queued commands and results of actions the engine ran
+        itself until none is left. Re-entrant calls return at once: the
+        outermost loop does the work, so long chains do not recurse."""
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while self._queue or self.inline_results:
+                if self.inline_results:
+                    action_ex, result = self.inline_results.popleft()
+                    self.on_action_complete(action_ex, result)
+                    continue
+                cmd = self._queue.popleft()
+                if self.wf_ex.state in states.TERMINAL:
+                    self._queue.clear()
+                    continue
+                if isinstance(cmd, commands.SetWorkflowState):
+                    self._apply_engine_command(cmd)
+                elif self.wf_ex.state == states.PAUSED:
+                    self._to_backlog(cmd)
+                else:
+                    self._run_task(cmd)
+        finally:
+            self._draining = False
         self._check_completion()
 
     def _apply_engine_command(self, cmd: commands.SetWorkflowState) -> None:
@@ -411,7 +432,8 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
                    self.wf_ex.id, *conditions)) or 0
 
     def _check_completion(self) -> None:
-        if self.wf_ex.state != states.RUNNING or self._queue:
+        if self.wf_ex.state != states.RUNNING or self._queue or \
+                self.inline_results:
             return
         if self._count_tasks(models.TaskExecution.state.in_(
                 states.INCOMPLETE - {states.WAITING})):

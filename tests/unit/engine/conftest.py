@@ -60,13 +60,16 @@ class Services:
                 .order_by(models.TaskExecution.created_at)))
 
 
-@pytest.fixture
-def services(tmp_path):
+@pytest.fixture(params=['inline', 'executor'])
+def services(request, tmp_path):
+    """Each test runs twice: with pure actions run inside the engine, and
+    with every action going through the executor over RPC."""
     url = f'sqlite:///{tmp_path}/engine.sqlite'
     migrations.upgrade(url)
     store = Store.from_url(url)
     transport = InProcessTransport()
-    engine = Engine(store, transport, EngineSettings())
+    engine = Engine(store, transport, EngineSettings(
+        inline_pure_actions=request.param == 'inline'))
     transport.serve('mistral_engine', 'engine', engine, 8)
     executor = Executor(transport, 'mistral_engine')
     transport.serve('mistral_executor', 'executor', executor, 8)
