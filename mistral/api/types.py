@@ -25,7 +25,9 @@ class JsonType(wtypes.UserType):
             try:
                 return json.loads(value) if value.strip() else {}
             except ValueError:
-                raise ValueError(f'not valid JSON: {value[:100]}')
+                # Not JSON text: the string itself is the value. Fields
+                # that need an object say so where they are used.
+                return value
         return value
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral.db import models
 from mistral.db.store import Store
-from mistral.engine import launch
+from mistral.engine import launch, standalone
 from mistral.engine import outbox as outbox_mod
 from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
                                          lock_execution)
@@ -145,8 +145,7 @@ class Engine:
                 sa.select(models.ActionExecution.workflow_execution_id)
                 .where(models.ActionExecution.id == action_ex_id))
             if wf_ex_id is None:
-                LOG.warning('Result for unknown action execution %s',
-                            action_ex_id)
+                self._complete_standalone(session, action_ex_id, result)
                 return
             wf_ex = lock_execution(session, wf_ex_id)
             action_ex = session.scalars(
@@ -157,6 +156,94 @@ class Engine:
                                                               result)
 
         self._in_transaction(tx)
+
+    @staticmethod
+    def _complete_standalone(session: Session, action_ex_id: str,
+                             result: dict) -> None:
+        action_ex = session.scalars(
+            sa.select(models.ActionExecution)
+            .where(models.ActionExecution.id == action_ex_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)).first()
+        if action_ex is None:
+            LOG.warning('Result for unknown action execution %s',
+                        action_ex_id)
+        elif not standalone.apply_result(action_ex, result):
+            LOG.info('Ignoring duplicate result of action execution %s',
+                     action_ex_id)
+
+    def start_action(self, action_name: str, action_input: dict,
+                     description: str | None, namespace: str,
+                     params: dict, project_id: str) -> dict:
+        """Run an action outside any workflow; see POST
+        /v2/action_executions for the meaning of `params`."""
+        save = bool(params.get('save_result'))
+        target = params.get('target')
+        timeout = params.get('timeout')
+
+        def create(session: Session, box: outbox_mod.Outbox):
+            action_ex, resolved = standalone.new_action_execution(
+                session, action_name, action_input or {}, description,
+                namespace or '', project_id, target, save)
+            run_sync = params.get('run_sync')
+            if run_sync is None:
+                run_sync = action_ex.is_sync and not save
+            if run_sync and not action_ex.is_sync:
+                raise exc.InputError('Action does not support synchronous '
+                                     'execution.')
+            if save and not run_sync:
+                box.add(self.settings.executor_topic, 'run_action', {
+                    'action_ex_id': action_ex.id,
+                    'action_name': resolved.system_name,
+                    'params': resolved.params,
+                    'execution_context': {
+                        'action_execution_id': action_ex.id,
+                        'project_id': project_id}}, server=target)
+            return action_ex, resolved, run_sync
+
+        action_ex, resolved, run_sync = self._in_transaction(create)
+        if run_sync:
+            result = self.transport.call(
+                self.settings.executor_topic, 'run_action_sync',
+                {'action_name': resolved.system_name,
+                 'params': resolved.params,
+                 'execution_context': {'action_execution_id': action_ex.id,
+                                       'project_id': project_id}},
+                server=target, timeout=float(timeout) if timeout else 60.0)
+            if save:
+                self._in_transaction(
+                    lambda s, b: self._complete_standalone(
+                        s, action_ex.id, result))
+            else:
+                standalone.apply_result(action_ex, result)
+        if save:
+            with self.store.read() as session:
+                action_ex = session.get(models.ActionExecution, action_ex.id)
+        return _action_dict(action_ex, saved=save)
+
+    def update_action(self, action_ex_id: str, state: str,
+                      output=None) -> None:
+        """PUT /v2/action_executions/<id>: finish an asynchronous action,
+        or mark it PAUSED / RUNNING."""
+        if state == states.SUCCESS:
+            self.on_action_complete(action_ex_id, {'data': output})
+        elif state == states.ERROR:
+            self.on_action_complete(action_ex_id,
+                                    {'error': output or 'Unknown error'})
+        elif state == states.CANCELLED:
+            self.on_action_complete(action_ex_id, {'cancel': True})
+        else:
+            def tx(session: Session, box: outbox_mod.Outbox) -> None:
+                action_ex = session.get(models.ActionExecution, action_ex_id)
+                if action_ex is None:
+                    raise exc.NotFoundError('ActionExecution',
+                                            id=action_ex_id)
+                if action_ex.state in states.COMPLETED:
+                    raise exc.InputError(
+                        f'Action execution {action_ex_id} has already '
+                        f'ended in state {action_ex.state}.')
+                action_ex.state = state
+            self._in_transaction(tx)
 
     def on_workflow_complete(self, wf_ex_id: str) -> None:
         """A sub-workflow ended: let its parent task go on."""
@@ -278,3 +365,30 @@ class Engine:
                       message: str | None = None) -> dict:
         return self._change_state(
             execution_id, lambda run: run.stop(state, message))
+
+
+def _action_dict(action_ex: models.ActionExecution, saved: bool) -> dict:
+    """What the API needs to answer a standalone run."""
+    return {
+        'id': action_ex.id if saved else None,
+        'name': action_ex.name,
+        'workflow_name': None,
+        'task_name': None,
+        'task_execution_id': None,
+        'tags': [],
+        'description': action_ex.description,
+        'workflow_namespace': action_ex.workflow_namespace,
+        'state': action_ex.state,
+        'state_info': action_ex.state_info,
+        'input': action_ex.input,
+        'output': action_ex.output,
+        'params': action_ex.params,
+        'accepted': action_ex.accepted,
+        'project_id': action_ex.project_id,
+        'created_at': _ts(action_ex.created_at),
+        'updated_at': _ts(action_ex.updated_at),
+    }
+
+
+def _ts(value) -> str | None:
+    return value.strftime('%Y-%m-%d %H:%M:%S') if value else None

@@ -35,8 +35,10 @@ def action_context(execution_context: dict) -> lib_context.ActionContext:
 
 
 def run_action(action_name: str, params: dict,
-               execution_context: dict) -> dict:
-    """Run one action and return its result as {data|error|cancel}."""
+               execution_context: dict) -> dict | None:
+    """Run one action and return its result as {data|error|cancel}, or
+    None for an asynchronous action: its result arrives later through
+    PUT /v2/action_executions/<id>."""
     try:
         action = registry.get(action_name).instantiate(params)
     except exc.MistralError as e:
@@ -49,6 +51,9 @@ def run_action(action_name: str, params: dict,
             f'The action raised an exception [action={action_name}, '
             f"action_ex_id={execution_context.get('action_execution_id')}, "
             f"msg='{e}']")}
+    if not _is_sync(action) and not (isinstance(value, lib_actions.Result)
+                                     and not value.is_success()):
+        return None
     if isinstance(value, lib_actions.Result):
         if value.is_cancel():
             return {'cancel': True}
@@ -56,6 +61,23 @@ def run_action(action_name: str, params: dict,
             return {'error': _json_safe(value.error)}
         return {'data': _json_safe(value.data)}
     return {'data': _json_safe(value)}
+
+
+def _is_sync(action: Any) -> bool:
+    is_sync = getattr(action, 'is_sync', None)
+    return bool(is_sync()) if callable(is_sync) else True
+
+
+def is_sync_action(action_name: str) -> bool:
+    """Whether the action class says it completes when run() returns."""
+    cls = registry.get(action_name).cls
+    is_sync = getattr(cls, 'is_sync', None)
+    if not callable(is_sync):
+        return True
+    try:
+        return bool(is_sync(cls.__new__(cls)))
+    except Exception:
+        return True
 
 
 def _json_safe(value: Any) -> Any:
@@ -78,7 +100,13 @@ class Executor:
     def run_action(self, action_ex_id: str, action_name: str, params: dict,
                    execution_context: dict) -> None:
         result = run_action(action_name, params, execution_context)
-        self._report(action_ex_id, result)
+        if result is not None:
+            self._report(action_ex_id, result)
+
+    def run_action_sync(self, action_name: str, params: dict,
+                        execution_context: dict) -> dict | None:
+        """Run an action and answer with its result (standalone runs)."""
+        return run_action(action_name, params, execution_context)
 
     def _report(self, action_ex_id: str, result: dict) -> None:
         """Hand the result to an engine and wait until it is committed.

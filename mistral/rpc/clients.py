@@ -45,3 +45,15 @@ class EngineClient:
 
     def skip_task(self, task_ex_id: str) -> dict:
         return self._call('skip_task', task_ex_id=task_ex_id)
+
+    def start_action(self, action_name: str, action_input: dict,
+                     description: str | None, namespace: str, params: dict,
+                     project_id: str) -> dict:
+        return self._call('start_action', action_name=action_name,
+                          action_input=action_input, description=description,
+                          namespace=namespace, params=params,
+                          project_id=project_id)
+
+    def update_action(self, action_ex_id: str, state: str, output) -> None:
+        self._call('update_action', action_ex_id=action_ex_id, state=state,
+                   output=output)

@@ -11,6 +11,7 @@ from mistral.api.controllers.v2 import resources
 from mistral.api.services import (reject_extra_path, ApiServices, base_url, request_context,
                                   truthy)
 from mistral.db import models
+from mistral.workflow import states
 
 text = wtypes.text
 JSON_COLUMNS = frozenset({'tags', 'input', 'output', 'params'})
@@ -72,3 +73,46 @@ class ActionExecutionsController(rest.RestController):
                              'accepted': accepted,
                              'description': description,
                              'created_at': created_at})
+
+    @errors.expose(resources.ActionExecution,
+                   body=resources.ActionExecutionCreate, status_code=201)
+    def post(self, body):
+        """Run an action outside any workflow."""
+        name = _given(body.name)
+        if not name:
+            raise exc.InputError("Please provide the action 'name'.")
+        action_input = _given(body.input) or {}
+        params = _given(body.params) or {}
+        for value, what in ((action_input, 'input'), (params, 'params')):
+            if not isinstance(value, dict):
+                raise exc.InputError(f"'{what}' must be a JSON object")
+        result = self.services.engine.start_action(
+            name, action_input, _given(body.description),
+            _given(body.workflow_namespace) or '', params,
+            request_context().project_id)
+        return resources.ActionExecution.from_values(result)
+
+    @errors.expose(resources.ActionExecution, text,
+                   body=resources.ActionExecutionUpdate)
+    def put(self, action_ex_id, body):
+        """Complete an asynchronous action, or pause/resume it."""
+        allowed = [states.SUCCESS, states.ERROR, states.CANCELLED,
+                   states.PAUSED, states.RUNNING]
+        state = _given(body.state)
+        if state not in allowed:
+            raise exc.InputError(f'Error. Expected one of {allowed}, '
+                                 f'actual: {state}')
+        with self.services.store.read() as session:
+            row = session.get(models.ActionExecution, action_ex_id)
+            if row is None or row.project_id != \
+                    request_context().project_id:
+                raise exc.NotFoundError('ActionExecution', id=action_ex_id)
+        self.services.engine.update_action(action_ex_id, state,
+                                           _given(body.output))
+        with self.services.store.read() as session:
+            return resources.ActionExecution.from_row(
+                session.get(models.ActionExecution, action_ex_id))
+
+
+def _given(value):
+    return None if value is wtypes.Unset else value

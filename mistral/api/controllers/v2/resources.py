@@ -262,6 +262,22 @@ class ActionExecution(Resource):
         return cls.from_values(values, fields)
 
 
+class ActionExecutionCreate(wtypes.Base):
+    """POST /v2/action_executions body."""
+    name = text
+    input = jsontype
+    description = text
+    workflow_namespace = text
+    params = jsontype
+
+
+class ActionExecutionUpdate(wtypes.Base):
+    """PUT /v2/action_executions/<id> body."""
+    id = text
+    state = text
+    output = jsontype
+
+
 class ActionExecutions(wtypes.Base):
     action_executions = [ActionExecution]
     next = text
