@@ -13,7 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import (DeclarativeBase, Mapped, mapped_column,
+                            relationship)
 
 from mistral.utils import jsonutils
 
@@ -201,6 +202,10 @@ class TaskExecution(_Execution, Base):
         nullable=False)
     spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
     action_spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    # Never loaded (ids are used); declared so the unit of work inserts a
+    # workflow execution before its tasks without a flush in between.
+    workflow_execution = relationship('WorkflowExecution',
+                                      lazy='raise_on_sql')
     type: Mapped[str] = mapped_column(sa.String(10), default='ACTION')
     unique_key: Mapped[str | None] = mapped_column(sa.String(255),
                                                    unique=True)
@@ -231,6 +236,8 @@ class ActionExecution(_Execution, Base):
     spec: Mapped[Any] = mapped_column(JsonText, nullable=True)
     accepted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     input: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    # See TaskExecution.workflow_execution.
+    task_execution = relationship('TaskExecution', lazy='raise_on_sql')
     output: Mapped[Any] = mapped_column(JsonText, nullable=True)
     params: Mapped[Any] = mapped_column(JsonText, nullable=True)
     is_sync: Mapped[bool] = mapped_column(sa.Boolean, default=True)

@@ -97,7 +97,8 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
             registry.get(resolved.system_name).runs_in_engine:
         # Nothing to gain from a round trip to an executor.
         run.inline_results.append((action_ex, executor.run_action(
-            resolved.system_name, resolved.params, execution_context)))
+            resolved.system_name, resolved.params, execution_context),
+            task_ex))
         return
     run.outbox.add(run.settings.executor_topic, 'run_action', {
         'action_ex_id': action_ex.id,

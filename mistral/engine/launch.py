@@ -68,5 +68,4 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
         accepted=False,
     )
     session.add(wf_ex)
-    session.flush()
     return wf_ex, spec

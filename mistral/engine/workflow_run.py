@@ -121,7 +121,9 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
     # -- events ------------------------------------------------------------------
 
     def on_action_complete(self, action_ex: models.ActionExecution,
-                           result: dict) -> None:
+                           result: dict,
+                           task_ex: models.TaskExecution | None = None
+                           ) -> None:
         """Apply an action's result (idempotent: duplicates are ignored)."""
         if action_ex.state in states.COMPLETED:
             LOG.info('Ignoring duplicate result of action execution %s',
@@ -150,8 +152,9 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
             action_ex.output = {'result': value}
         if state != states.SUCCESS:
             action_ex.state_info = _cut(str(value))
-        task_ex = self.session.get(models.TaskExecution,
-                                   action_ex.task_execution_id)
+        if task_ex is None:
+            task_ex = self.session.get(models.TaskExecution,
+                                       action_ex.task_execution_id)
         self._on_unit_complete(task_ex, state, value)
 
     def on_subworkflow_complete(self, child: models.WorkflowExecution
@@ -211,8 +214,9 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         try:
             while self._queue or self.inline_results:
                 if self.inline_results:
-                    action_ex, result = self.inline_results.popleft()
-                    self.on_action_complete(action_ex, result)
+                    action_ex, result, task_ex = \
+                        self.inline_results.popleft()
+                    self.on_action_complete(action_ex, result, task_ex)
                     continue
                 cmd = self._queue.popleft()
                 if self.wf_ex.state in states.TERMINAL:
@@ -259,9 +263,6 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
             started_at=models.utcnow(),
         )
         self.session.add(task_ex)
-        # Rows reference each other by foreign key without ORM
-        # relationships, so insert the task before its actions.
-        self.session.flush()
         return task_ex
 
     def _run_task(self, cmd: commands.RunTask) -> None:
