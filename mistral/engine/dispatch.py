@@ -140,4 +140,5 @@ def start_subworkflow(run: 'WorkflowRun', task_ex: models.TaskExecution,
         root_execution_id=parent.root_execution_id or parent.id)
     child_run = WorkflowRun(run.session, child, child_spec, run.settings,
                             run.outbox)
+    child_run.parent_run = run
     child_run.start()

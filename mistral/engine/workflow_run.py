@@ -70,6 +70,9 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         # Results of actions run inside the engine (see dispatch), applied
         # by the drain loop like results arriving from executors.
         self.inline_results: collections.deque = collections.deque()
+        # Set on a sub-workflow started inside its parent's transaction.
+        self.parent_run: 'WorkflowRun | None' = None
+        self.finished_children: collections.deque = collections.deque()
         self._draining = False
 
     # -- evaluation data -----------------------------------------------------
@@ -212,7 +215,12 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
             return
         self._draining = True
         try:
-            while self._queue or self.inline_results:
+            while self._queue or self.inline_results or \
+                    self.finished_children:
+                if self.finished_children:
+                    self.on_subworkflow_complete(
+                        self.finished_children.popleft())
+                    continue
                 if self.inline_results:
                     action_ex, result, task_ex = \
                         self.inline_results.popleft()
@@ -434,7 +442,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
 
     def _check_completion(self) -> None:
         if self.wf_ex.state != states.RUNNING or self._queue or \
-                self.inline_results:
+                self.inline_results or self.finished_children:
             return
         if self._count_tasks(models.TaskExecution.state.in_(
                 states.INCOMPLETE - {states.WAITING})):
@@ -547,11 +555,16 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         if state != previous:
             self._propagate(previous, state)
         if state in states.TERMINAL and self.wf_ex.task_execution_id:
-            # The parent is another execution: tell it in its own
-            # transaction (locks are always taken parent-free).
-            self.outbox.add(self.settings.engine_topic,
-                            'on_workflow_complete',
-                            {'wf_ex_id': self.wf_ex.id})
+            if self.parent_run is not None:
+                # Started and ended in the parent's transaction, which
+                # already holds the parent's lock: continue it right away.
+                self.parent_run.finished_children.append(self.wf_ex)
+            else:
+                # Tell the parent in its own transaction (locks are always
+                # taken parent-free).
+                self.outbox.add(self.settings.engine_topic,
+                                'on_workflow_complete',
+                                {'wf_ex_id': self.wf_ex.id})
 
     def check_size(self, kind: str, field: str, value: Any) -> None:
         limit = self.settings.field_size_limit_kb
