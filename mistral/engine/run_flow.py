@@ -91,7 +91,6 @@ class FlowMixin:
         if status == direct.JOIN_FAILED:
             failed = [n for n, s in status_by_name.items()
                       if s and s.completed and not s.fired]
-            task_ex.state = states.ERROR  # WAITING -> ERROR directly
             self._complete_task(task_ex, states.ERROR,
                                 f'Failed by tasks: {failed}')
             return
@@ -104,6 +103,6 @@ class FlowMixin:
                         t.in_context or {}, t.published or {}),
                     deep=self.settings.merge_strategy == 'merge')
         task_ex.in_context = ctx
-        task_ex.state = states.RUNNING
+        self._set_task_state(task_ex, states.RUNNING)
         task_ex.state_info = None
         self._start_task(task_ex, spec)

@@ -64,7 +64,7 @@ class LifecycleMixin:
         if self.wf_ex.state != states.RUNNING:
             self._set_state(states.RUNNING)
         self.wf_ex.output = None
-        task_ex.state = states.RUNNING
+        self._set_task_state(task_ex, states.RUNNING)
         task_ex.state_info = None
         task_ex.processed = False
         task_ex.finished_at = None
@@ -103,7 +103,7 @@ class LifecycleMixin:
         if self.wf_ex.state != states.RUNNING:
             self._set_state(states.RUNNING)
         self.wf_ex.output = None
-        task_ex.state = states.RUNNING
+        self._set_task_state(task_ex, states.RUNNING)
         self._complete_task(task_ex, states.SKIPPED, 'Task was skipped.',
                             apply_policies=False)
         self._drain()
@@ -162,11 +162,11 @@ class LifecycleMixin:
         if task_ex is None:
             return
         if child.state == states.PAUSED and task_ex.state == states.RUNNING:
-            task_ex.state = states.PAUSED
+            self._set_task_state(task_ex, states.PAUSED)
             if self.wf_ex.state == states.RUNNING:
                 self._set_state(states.PAUSED)
         elif child.state == states.RUNNING and \
                 task_ex.state == states.PAUSED:
-            task_ex.state = states.RUNNING
+            self._set_task_state(task_ex, states.RUNNING)
             if self.wf_ex.state == states.PAUSED:
                 self.resume()

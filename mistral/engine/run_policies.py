@@ -32,7 +32,7 @@ class PoliciesMixin:
             self._complete_task(task_ex, states.ERROR, _cut(str(e)))
             return
         if start.pause:
-            task_ex.state = states.IDLE
+            self._set_task_state(task_ex, states.IDLE)
             task_ex.state_info = policies.PAUSE_BEFORE_INFO
             if self.wf_ex.state == states.RUNNING:
                 self._set_state(states.PAUSED)
@@ -40,12 +40,12 @@ class PoliciesMixin:
         if start.delay > 0:
             runtime['wait_before_done'] = True
             task_ex.runtime_context = runtime
-            task_ex.state = states.RUNNING_DELAYED
+            self._set_task_state(task_ex, states.RUNNING_DELAYED)
             task_ex.state_info = policies.wait_before_info(start.delay)
             self.outbox.schedule('run_delayed_task',
                                  {'task_ex_id': task_ex.id}, start.delay)
             return
-        task_ex.state = states.RUNNING
+        self._set_task_state(task_ex, states.RUNNING)
         task_ex.state_info = None
         if start.timeout > 0:
             self.outbox.schedule('timeout_task',
@@ -119,11 +119,11 @@ class PoliciesMixin:
             .where(models.ActionExecution.task_execution_id == task_ex.id)
             .values(accepted=False))
         if delay > 0:
-            task_ex.state = states.RUNNING_DELAYED
+            self._set_task_state(task_ex, states.RUNNING_DELAYED)
             task_ex.state_info = policies.retry_info(delay)
             self.outbox.schedule('run_delayed_task',
                                  {'task_ex_id': task_ex.id}, delay)
         else:
-            task_ex.state = states.RUNNING
+            self._set_task_state(task_ex, states.RUNNING)
             task_ex.state_info = None
             self._dispatch(task_ex, spec)

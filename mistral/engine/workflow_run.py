@@ -179,7 +179,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         if task_ex is None or task_ex.state not in (states.RUNNING,
                                                     states.PAUSED):
             return
-        task_ex.state = states.RUNNING
+        self._set_task_state(task_ex, states.RUNNING)
         progress = (task_ex.runtime_context or {}).get('with_items')
         if progress is None:
             info = None if state == states.SUCCESS else _cut(
@@ -271,7 +271,29 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
             started_at=models.utcnow(),
         )
         self.session.add(task_ex)
+        self._count_open_tasks(task_ex.state, +1)
         return task_ex
+
+    def _set_task_state(self, task_ex: models.TaskExecution,
+                        state: str) -> None:
+        """Every task state change goes through here to keep the
+        execution's open-task counters exact."""
+        if task_ex.state != state:
+            self._count_open_tasks(task_ex.state, -1)
+            self._count_open_tasks(state, +1)
+        task_ex.state = state
+
+    def _count_open_tasks(self, state: str, delta: int) -> None:
+        """Counters in runtime_context let the completion check avoid
+        counting the execution's tasks on every event (the row lock makes
+        them exact)."""
+        if state not in states.INCOMPLETE:
+            return
+        runtime = dict(self.wf_ex.runtime_context or {})
+        runtime['open_tasks'] = runtime.get('open_tasks', 0) + delta
+        if state == states.WAITING:
+            runtime['waiting_tasks'] = runtime.get('waiting_tasks', 0) + delta
+        self.wf_ex.runtime_context = runtime
 
     def _run_task(self, cmd: commands.RunTask) -> None:
         spec = self.spec.task(cmd.task_name)
@@ -366,14 +388,14 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
                 runtime.update(wait_after_done=True, saved_state=state,
                                saved_state_info=state_info)
                 task_ex.runtime_context = runtime
-                task_ex.state = states.RUNNING_DELAYED
+                self._set_task_state(task_ex, states.RUNNING_DELAYED)
                 task_ex.state_info = policies.wait_after_info(
                     finish.wait_after)
                 self.outbox.schedule('complete_delayed_task',
                                      {'task_ex_id': task_ex.id},
                                      finish.wait_after)
                 return
-        task_ex.state = state
+        self._set_task_state(task_ex, state)
         task_ex.state_info = state_info
         task_ex.finished_at = models.utcnow()
 
@@ -444,8 +466,16 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         if self.wf_ex.state != states.RUNNING or self._queue or \
                 self.inline_results or self.finished_children:
             return
-        if self._count_tasks(models.TaskExecution.state.in_(
-                states.INCOMPLETE - {states.WAITING})):
+        runtime = self.wf_ex.runtime_context or {}
+        if runtime.get('open_tasks', 0) > runtime.get('waiting_tasks', 0):
+            return
+        # Looks finished: confirm once with the database before ending.
+        still_open = self._count_tasks(models.TaskExecution.state.in_(
+            states.INCOMPLETE - {states.WAITING}))
+        if still_open:
+            LOG.error('Open-task counter of execution %s was wrong (%s); '
+                      'using the stored task states', self.wf_ex.id,
+                      runtime)
             return
         waiting = self.session.scalars(
             sa.select(models.TaskExecution).where(
