@@ -456,12 +456,6 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
 
     # -- the workflow -----------------------------------------------------------
 
-    def _count_tasks(self, *conditions) -> int:
-        return self.session.scalar(
-            sa.select(sa.func.count()).select_from(models.TaskExecution)
-            .where(models.TaskExecution.workflow_execution_id ==
-                   self.wf_ex.id, *conditions)) or 0
-
     def _check_completion(self) -> None:
         if self.wf_ex.state != states.RUNNING or self._queue or \
                 self.inline_results or self.finished_children:
@@ -469,37 +463,43 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         runtime = self.wf_ex.runtime_context or {}
         if runtime.get('open_tasks', 0) > runtime.get('waiting_tasks', 0):
             return
-        # Looks finished: confirm once with the database before ending.
-        still_open = self._count_tasks(models.TaskExecution.state.in_(
-            states.INCOMPLETE - {states.WAITING}))
-        if still_open:
+        # Looks finished: confirm once with the database before ending,
+        # in one grouped query.
+        task = models.TaskExecution
+        counts: dict[tuple[str, bool], int] = {
+            (state, bool(handled)): n for state, handled, n in
+            self.session.execute(
+                sa.select(task.state, task.error_handled, sa.func.count())
+                .where(task.workflow_execution_id == self.wf_ex.id)
+                .group_by(task.state, task.error_handled))}
+
+        def count(*wanted: str, handled: bool | None = None) -> int:
+            return sum(n for (state, h), n in counts.items()
+                       if state in wanted and (handled is None or
+                                               h == handled))
+
+        if count(*(states.INCOMPLETE - {states.WAITING})):
             LOG.error('Open-task counter of execution %s was wrong (%s); '
                       'using the stored task states', self.wf_ex.id,
                       runtime)
             return
-        waiting = self.session.scalars(
-            sa.select(models.TaskExecution).where(
-                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
-                models.TaskExecution.state == states.WAITING)).all()
-        if waiting:
+        if count(states.WAITING):
             # Nothing can trigger these joins any more.
-            for task_ex in waiting:
+            for task_ex in self.session.scalars(sa.select(task).where(
+                    task.workflow_execution_id == self.wf_ex.id,
+                    task.state == states.WAITING)).all():
                 self._complete_task(task_ex, states.ERROR,
                                     task_ex.state_info or 'Join can not be '
                                     'satisfied')
             self._drain()
             return
-        if self._count_tasks(
-                models.TaskExecution.state == states.ERROR,
-                models.TaskExecution.error_handled.is_(False)):
+        if count(states.ERROR, handled=False):
             self._fail(self._failure_summary())
-        elif self._count_tasks(models.TaskExecution.state ==
-                               states.CANCELLED):
+        elif count(states.CANCELLED):
             names = self.session.scalars(
-                sa.select(models.TaskExecution.name).where(
-                    models.TaskExecution.workflow_execution_id ==
-                    self.wf_ex.id,
-                    models.TaskExecution.state == states.CANCELLED)).all()
+                sa.select(task.name).where(
+                    task.workflow_execution_id == self.wf_ex.id,
+                    task.state == states.CANCELLED)).all()
             self._set_state(states.CANCELLED,
                             f'Cancelled tasks: {", ".join(names)}')
         else:
