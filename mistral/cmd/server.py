@@ -147,6 +147,7 @@ class Process:
             field_size_limit_kb=conf.engine.execution_field_size_limit_kb,
             merge_strategy=conf.engine.merge_strategy,
             inline_pure_actions=conf.engine.inline_pure_actions,
+            context_versioning=conf.context_versioning.enabled,
         ), outbox_resend_after=conf.engine.outbox_resend_after)
         server = transport.serve(conf.engine.topic, conf.engine.host, engine,
                                  conf.engine.rpc_workers)

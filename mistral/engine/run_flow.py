@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from mistral.db import models
 from mistral.lang.specs import TaskSpec
-from mistral.workflow import commands, data_flow, direct, reverse, states
+from mistral.workflow import commands, direct, reverse, states
 
 LOG = logging.getLogger(__name__)
 
@@ -34,15 +34,12 @@ class FlowMixin:
         cmds = []
         for name in ready:
             # A task's context merges the outbound contexts of all it needs.
-            ctx: dict = {}
-            for t in self.session.scalars(
-                    sa.select(models.TaskExecution).where(
-                        models.TaskExecution.workflow_execution_id ==
-                        self.wf_ex.id,
-                        models.TaskExecution.name.in_(
-                            self.spec.task(name).requires))):
-                ctx = data_flow.merge_dicts(ctx, data_flow.outbound_context(
-                    t.in_context or {}, t.published or {}))
+            ctx = self.merge_outbounds(list(self.session.scalars(
+                sa.select(models.TaskExecution).where(
+                    models.TaskExecution.workflow_execution_id ==
+                    self.wf_ex.id,
+                    models.TaskExecution.name.in_(
+                        self.spec.task(name).requires)))))
             cmds.append(commands.RunTask(
                 name, ctx, ({'task_id': task_ex.id, 'event': 'on-success'},)))
         return direct.Transitions(tuple(cmds),
@@ -94,15 +91,9 @@ class FlowMixin:
             self._complete_task(task_ex, states.ERROR,
                                 f'Failed by tasks: {failed}')
             return
-        ctx: dict = {}
-        for name in inbound_names:
-            t = latest.get(name)
-            if t is not None and status_by_name[name].fired:
-                ctx = data_flow.merge_dicts(
-                    ctx, data_flow.outbound_context(
-                        t.in_context or {}, t.published or {}),
-                    deep=self.settings.merge_strategy == 'merge')
-        task_ex.in_context = ctx
+        task_ex.in_context = self.merge_outbounds(
+            [latest[name] for name in inbound_names
+             if name in latest and status_by_name[name].fired])
         self._set_task_state(task_ex, states.RUNNING)
         task_ex.state_info = None
         self._start_task(task_ex, spec)

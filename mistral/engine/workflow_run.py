@@ -44,6 +44,8 @@ class EngineSettings:
     # Run actions that are pure and instant (std.noop, std.echo,
     # std.fail) inside the engine transaction instead of over RPC.
     inline_pure_actions: bool = True
+    # Merge parallel branches by publish version ([context_versioning]).
+    context_versioning: bool = True
 
 
 def lock_execution(session: Session,
@@ -413,6 +415,12 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
                                     result)
                 return
         task_ex.published = published
+        if published and self.settings.context_versioning:
+            runtime = dict(self.wf_ex.runtime_context or {})
+            runtime['publish_seq'] = runtime.get('publish_seq', 0) + 1
+            self.wf_ex.runtime_context = runtime
+            task_ex.runtime_context = {**(task_ex.runtime_context or {}),
+                                       'ctx_version': runtime['publish_seq']}
         if 'keep-result' in spec.policies:
             self._apply_keep_result(task_ex, spec, data)
         if published_global:
@@ -420,9 +428,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
                 self.wf_ex.context or {}, published_global,
                 deep=self.settings.merge_strategy == 'merge')
 
-        outbound = data_flow.outbound_context(
-            task_ex.in_context or {}, published,
-            deep_merge=self.settings.merge_strategy == 'merge')
+        outbound = self.outbound_of(task_ex)
         guard_data = self._task_data(task_ex, outbound, result)
         try:
             if self.spec.type == 'reverse':
@@ -505,20 +511,27 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         else:
             self._succeed()
 
+    def outbound_of(self, task_ex: models.TaskExecution) -> dict:
+        """The context a task hands to the tasks after it."""
+        return data_flow.outbound_context(
+            task_ex.in_context or {}, task_ex.published or {},
+            deep_merge=self.settings.merge_strategy == 'merge',
+            version=(task_ex.runtime_context or {}).get('ctx_version'))
+
+    def merge_outbounds(self, tasks: list[models.TaskExecution]) -> dict:
+        return data_flow.merge_contexts(
+            [self.outbound_of(t) for t in tasks],
+            by_version=self.settings.context_versioning,
+            deep=self.settings.merge_strategy == 'merge')
+
     def _final_context(self) -> dict:
         """Merge of the outbound contexts of the tasks that ended branches."""
-        ctx: dict = {}
-        for t in self.session.scalars(
-                sa.select(models.TaskExecution).where(
-                    models.TaskExecution.workflow_execution_id ==
-                    self.wf_ex.id,
-                    models.TaskExecution.has_next_tasks.is_(False),
-                    models.TaskExecution.state.in_(states.COMPLETED))
-                .order_by(models.TaskExecution.finished_at)):
-            ctx = data_flow.merge_dicts(
-                ctx, data_flow.outbound_context(t.in_context or {},
-                                                t.published or {}))
-        return ctx
+        return self.merge_outbounds(list(self.session.scalars(
+            sa.select(models.TaskExecution).where(
+                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
+                models.TaskExecution.has_next_tasks.is_(False),
+                models.TaskExecution.state.in_(states.COMPLETED))
+            .order_by(models.TaskExecution.finished_at))))
 
     def _succeed(self, message: str | None = None) -> None:
         final = self._final_context()

@@ -11,10 +11,14 @@ from mistral import exceptions as exc
 from mistral import expressions
 from mistral.expressions import functions
 
+# Per-key publish versions carried in branch contexts (context
+# versioning): merging branches keeps the most recently published value.
+VERSIONS_KEY = '__ctx_versions'
+
 # Keys the engine keeps in contexts that users never see in outputs.
 INTERNAL_KEYS = frozenset({functions.EXECUTION_KEY, functions.TASK_KEY,
                            functions.ENV_KEY, functions.LOOKUPS_KEY,
-                           'openstack'})
+                           VERSIONS_KEY, 'openstack'})
 
 
 def merge_dicts(left: dict, right: dict, deep: bool = False) -> dict:
@@ -69,5 +73,41 @@ def evaluate_publish(publish: dict | None, data: dict) -> dict:
 
 
 def outbound_context(in_context: dict, published: dict,
-                     deep_merge: bool = False) -> dict:
-    return merge_dicts(in_context, published, deep=deep_merge)
+                     deep_merge: bool = False,
+                     version: int | None = None) -> dict:
+    """A task's context as its successors see it; with `version`, the
+    published keys are stamped with it."""
+    out = merge_dicts(in_context, published, deep=deep_merge)
+    if version is not None and published:
+        out[VERSIONS_KEY] = {**in_context.get(VERSIONS_KEY, {}),
+                             **{k: version for k in published}}
+    return out
+
+
+def merge_contexts(contexts: list[dict], by_version: bool,
+                   deep: bool = False) -> dict:
+    """Merge branch contexts (at a join, or at the end of a workflow).
+
+    By version, each key keeps the value published last, whichever branch
+    it came from; otherwise later contexts simply win.
+    """
+    if not by_version:
+        merged: dict = {}
+        for ctx in contexts:
+            merged = merge_dicts(merged, ctx, deep=deep)
+        return merged
+    merged, versions = {}, {}
+    for ctx in contexts:
+        ctx_versions = ctx.get(VERSIONS_KEY, {})
+        for key, value in ctx.items():
+            if key == VERSIONS_KEY:
+                continue
+            version = ctx_versions.get(key, 0)
+            if key not in merged or version >= versions[key]:
+                if deep and isinstance(value, dict) and \
+                        isinstance(merged.get(key), dict):
+                    value = merge_dicts(merged[key], value, deep=True)
+                merged[key] = value
+                versions[key] = version
+    merged[VERSIONS_KEY] = versions
+    return merged

@@ -399,3 +399,31 @@ forget:
         action_ex = session.scalars(sa.select(models.ActionExecution).where(
             models.ActionExecution.task_execution_id == task.id)).one()
     assert action_ex.output == {'result': None}
+
+
+def test_join_keeps_the_value_published_last(services):
+    """Context versioning: branch b publishes x after branch a did; a's
+    context reaches the join last but its x is older."""
+    services.define("""
+version: '2.0'
+versions:
+  output: {x: <% $.x %>}
+  tasks:
+    start:
+      on-success: [a1, b1]
+    b1:
+      action: std.sleep seconds=0.2
+      publish: {x: from_b}
+      on-success: j
+    a1:
+      publish: {x: from_a}
+      on-success: a2
+    a2:
+      action: std.sleep seconds=0.5
+      on-success: j
+    j:
+      join: all
+""")
+    wf_ex = services.wait(services.start('versions'))
+    assert wf_ex.state == states.SUCCESS, wf_ex.state_info
+    assert wf_ex.output == {'x': 'from_b'}
