@@ -101,24 +101,21 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
     # -- starting --------------------------------------------------------------
 
     def start(self) -> None:
-        """Evaluate `vars` and run the start tasks."""
+        """Evaluate `vars` and run the start tasks.
+
+        Errors here (bad vars, a reverse workflow without a valid
+        task_name) refuse the start, as upstream does: the caller's
+        transaction rolls back and nothing is stored.
+        """
         execution = {functions.EXECUTION_KEY: {'id': self.wf_ex.id}}
-        try:
-            variables = expressions.evaluate_recursively(
-                self.spec.vars, self._data(execution))
-        except exc.MistralError as e:
-            self._fail(str(e))
-            return
+        variables = expressions.evaluate_recursively(
+            self.spec.vars, self._data(execution))
         self.wf_ex.context = {**execution, **(variables or {})}
         # Branch contexts start empty: workflow input, vars and globals are
         # reached through the lower layers of the evaluation data.
         if self.spec.type == 'reverse':
-            try:
-                self._queue.extend(reverse.start_commands(
-                    self.spec, (self.wf_ex.params or {}).get('task_name')))
-            except exc.MistralError as e:
-                self._fail(str(e))
-                return
+            self._queue.extend(reverse.start_commands(
+                self.spec, (self.wf_ex.params or {}).get('task_name')))
         else:
             self._queue.extend(direct.start_commands(self.spec, {}))
         self._drain()

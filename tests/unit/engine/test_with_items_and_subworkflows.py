@@ -1,6 +1,11 @@
 """with-items and sub-workflow tasks through the engine services."""
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
+
+from mistral import exceptions as exc
+from mistral.db import models
 from mistral.workflow import states
 
 
@@ -197,7 +202,7 @@ rev:
                                                                  'c']
 
 
-def test_reverse_workflow_without_task_name_fails_clearly(services):
+def test_reverse_workflow_without_task_name_is_refused(services):
     services.define("""
 version: '2.0'
 rev2:
@@ -205,9 +210,13 @@ rev2:
   tasks:
     a: {}
 """)
-    wf_ex = services.wait(services.start('rev2'))
-    assert wf_ex.state == states.ERROR
-    assert 'params.task_name' in wf_ex.state_info
+    with pytest.raises(exc.InputError, match='params.task_name'):
+        services.start('rev2')
+    with pytest.raises(exc.InputError, match="Task 'nope' not found"):
+        services.start('rev2', params={'task_name': 'nope'})
+    with services.store.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(
+            models.WorkflowExecution)) == 0
 
 
 def test_pause_resume_and_cancel_reach_sub_workflows(services):
