@@ -126,14 +126,35 @@ class DBLookups:
 
     def tasks(self, workflow_execution_id: str | None, recursive: bool,
               state: str | None, flat: bool) -> list[dict]:
-        query = sa.select(models.TaskExecution).where(
-            models.TaskExecution.workflow_execution_id ==
-            (workflow_execution_id or self._wf_ex.id))
+        """Tasks of an execution; `recursive` adds those of its
+        sub-workflows, `flat` keeps action tasks and workflow tasks whose
+        state differs from their sub-workflow's."""
+        task = models.TaskExecution
+        wf_ids = [workflow_execution_id or self._wf_ex.id]
+        found: list[models.TaskExecution] = []
+        while wf_ids:
+            batch = list(self._session.scalars(
+                sa.select(task).where(task.workflow_execution_id.in_(wf_ids))
+                .order_by(task.created_at)))
+            found.extend(batch)
+            wf_ids = []
+            if recursive:
+                wf_ids = list(self._session.scalars(
+                    sa.select(models.WorkflowExecution.id).where(
+                        models.WorkflowExecution.task_execution_id.in_(
+                            [t.id for t in batch if t.type == 'WORKFLOW']))))
+        if flat:
+            child_states = dict(self._session.execute(
+                sa.select(models.WorkflowExecution.task_execution_id,
+                          models.WorkflowExecution.state).where(
+                    models.WorkflowExecution.task_execution_id.in_(
+                        [t.id for t in found if t.type == 'WORKFLOW']))).all())
+            found = [t for t in found if t.type != 'WORKFLOW'
+                     or child_states.get(t.id) != t.state]
         if state:
-            query = query.where(models.TaskExecution.state == state)
-        return [task_dict(self._session, t) for t in
-                self._session.scalars(
-                    query.order_by(models.TaskExecution.created_at))]
+            found = [t for t in found if t.state == state]
+        results = task_results(self._session, found)
+        return [task_dict(self._session, t, results[t.id]) for t in found]
 
     def execution(self) -> dict:
         return execution_dict(self._wf_ex)

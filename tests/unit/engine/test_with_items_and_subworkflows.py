@@ -281,3 +281,28 @@ pausing_parent:
     assert call.state == states.PAUSED
     services.engine.resume_workflow(execution_id)
     assert services.wait(execution_id).state == states.SUCCESS
+
+
+def test_tasks_function_recursive_and_flat(services):
+    services.define("""
+version: '2.0'
+inner:
+  tasks:
+    i1: {action: std.echo output=1}
+outer:
+  output:
+    own: <% tasks().select($.name) %>
+    all: <% tasks(execution().id, true).select($.name).orderBy($) %>
+    flat: <% tasks(execution().id, true, null, true).select($.name).orderBy($) %>
+    ok: <% tasks(execution().id, false, 'SUCCESS').len() %>
+  tasks:
+    call:
+      workflow: inner
+      on-success: last
+    last: {}
+""")
+    wf_ex = services.wait(services.start('outer'))
+    assert wf_ex.state == states.SUCCESS, wf_ex.state_info
+    assert wf_ex.output == {'own': ['call', 'last'],
+                            'all': ['call', 'i1', 'last'],
+                            'flat': ['i1', 'last'], 'ok': 2}
