@@ -35,9 +35,11 @@ class InvalidModelError(InputError):
     of them at once.
     """
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str],
+                 located: list[str] | None = None) -> None:
         self.errors = list(errors)
-        super().__init__('Invalid DSL: ' + '; '.join(self.errors))
+        # The same errors with their YAML line, for the message.
+        super().__init__('Invalid DSL: ' + '; '.join(located or self.errors))
 
 
 class ExpressionGrammarError(InputError):

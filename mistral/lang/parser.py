@@ -5,7 +5,7 @@ from typing import Any
 
 from mistral import exceptions as exc
 from mistral.lang.action_specs import ActionSpec, WorkbookSpec
-from mistral.lang.specs import WorkflowSpec
+from mistral.lang.specs import WorkflowSpec, field_path
 from mistral.utils import safe_yaml
 
 SUPPORTED_VERSION = '2.0'
@@ -24,6 +24,23 @@ def load_document(text: str | bytes) -> dict:
     return data
 
 
+def with_lines(text: str | bytes, errors: list[str]) -> list[str]:
+    """Add the YAML line to each 'path: message' error where it is known."""
+    by_path = {field_path('', list(p)): line
+               for p, line in safe_yaml.key_lines(text).items()}
+    out = []
+    for error in errors:
+        path, sep, message = error.partition(': ')
+        probe = path
+        line = None
+        while probe and line is None:
+            line = by_path.get(probe)
+            cut = max(probe.rfind('.'), probe.rfind('['))
+            probe = probe[:cut] if cut > 0 else ''
+        out.append(f'{error} (line {line})' if line and sep else error)
+    return out
+
+
 def parse_workflows(text: str | bytes) -> list[WorkflowSpec]:
     """A workflow-list document: `version` plus one or more workflows."""
     data = load_document(text)
@@ -35,7 +52,7 @@ def parse_workflows(text: str | bytes) -> list[WorkflowSpec]:
     specs = [WorkflowSpec.build(str(name), raw, errors)
              for name, raw in items.items()]
     if errors:
-        raise exc.InvalidModelError(errors)
+        raise exc.InvalidModelError(errors, with_lines(text, errors))
     return specs
 
 
@@ -60,7 +77,7 @@ def parse_actions(text: str | bytes) -> list[ActionSpec]:
     specs = [ActionSpec.build(str(name), raw, errors)
              for name, raw in items.items()]
     if errors:
-        raise exc.InvalidModelError(errors)
+        raise exc.InvalidModelError(errors, with_lines(text, errors))
     return specs
 
 

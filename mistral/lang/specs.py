@@ -25,7 +25,7 @@ _EXPR_NAME = re.compile(r'^\s*(<%.*%>|{{.*}})\s*$', re.DOTALL)
 _PATH_KEY = re.compile(r'^[\w-]+$')
 
 
-def _path(prefix: str, parts) -> str:
+def field_path(prefix: str, parts) -> str:
     out = prefix
     for part in parts:
         if isinstance(part, int):
@@ -44,7 +44,7 @@ def schema_errors(schema: dict, data: Any, prefix: str) -> list[str]:
     for error in sorted(validator.iter_errors(data), key=lambda e: list(
             map(str, e.absolute_path))):
         best = jsonschema.exceptions.best_match([error])
-        where = _path(prefix, best.absolute_path) or '<root>'
+        where = field_path(prefix, best.absolute_path) or '<root>'
         errors.append(f'{where}: {best.message}')
     return errors
 
@@ -53,10 +53,10 @@ def expression_errors(value: Any, where: str) -> list[str]:
     """Grammar errors of every expression inside a value, with their path."""
     if isinstance(value, dict):
         return [e for k, v in value.items()
-                for e in expression_errors(v, _path(where, [k]))]
+                for e in expression_errors(v, field_path(where, [k]))]
     if isinstance(value, list):
         return [e for i, v in enumerate(value)
-                for e in expression_errors(v, _path(where, [i]))]
+                for e in expression_errors(v, field_path(where, [i]))]
     if isinstance(value, str) and expressions.has_expressions(value):
         try:
             expressions.validate(value)

@@ -93,5 +93,38 @@ def load(text: str | bytes) -> Any:
         loader.dispose()
 
 
+def key_lines(text: str | bytes) -> dict[tuple, int]:
+    """Line (1-based) of every mapping key and list item, by its path of
+    keys and indexes; used to point errors at the YAML source."""
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', errors='replace')
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError:
+        return {}
+    finally:
+        loader.dispose()
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            return
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    sub = path + (key.value,)
+                    lines.setdefault(sub, key.start_mark.line + 1)
+                    walk(value, sub, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines.setdefault(path + (i,), item.start_mark.line + 1)
+                walk(item, path + (i,), depth + 1)
+
+    if root is not None:
+        walk(root, (), 0)
+    return lines
+
+
 def dump(data: Any) -> str:
     return yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
