@@ -37,6 +37,19 @@ API_OPTS = [
                help='Upper bound of the "limit" query parameter on lists.'),
     cfg.IntOpt('threads', default=16, min=1,
                help='Worker threads of the built-in API server.'),
+    cfg.BoolOpt('enable_info_endpoint', default=False,
+                help='Serve GET /info with the contents of '
+                     'info_json_file_path (for example build or deployment '
+                     'details); when off, GET /info answers 400.'),
+    cfg.StrOpt('info_json_file_path', default='info.json',
+               help='JSON file whose contents GET /info returns when '
+                    'enable_info_endpoint is on.'),
+]
+
+HEALTHCHECK_OPTS = [
+    cfg.BoolOpt('enabled', default=False,
+                help='Answer GET /healthcheck with 200 "OK" (text/plain) '
+                     'for load balancers and monitoring.'),
 ]
 
 PECAN_OPTS = [
@@ -89,6 +102,14 @@ EXECUTOR_OPTS = [
 ]
 
 
+CONTEXT_VERSIONING_OPTS = [
+    cfg.BoolOpt('enabled', default=True,
+                help='When parallel branches meet at a join, keep for each '
+                     'variable the value published last. When off, '
+                     'branch contexts are merged in inbound order.'),
+]
+
+
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
     """Options for oslo-config-generator (namespace `mistral.config`)."""
     return [
@@ -97,6 +118,8 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
         ('pecan', PECAN_OPTS),
         ('engine', ENGINE_OPTS),
         ('executor', EXECUTOR_OPTS),
+        ('context_versioning', CONTEXT_VERSIONING_OPTS),
+        ('healthcheck', HEALTHCHECK_OPTS),
     ]
 
 

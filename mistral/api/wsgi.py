@@ -35,7 +35,7 @@ def init_application():
         store=store,
         engine=EngineClient(transport, conf.engine.topic,
                             timeout=conf.rpc_response_timeout),
-        max_limit=conf.api.max_limit))
+        max_limit=conf.api.max_limit), debug=conf.pecan.debug, conf=conf)
 
 
 class _LazyApplication:

@@ -181,8 +181,8 @@ class Process:
             engine=EngineClient(transport, conf.engine.topic,
                                 timeout=conf.rpc_response_timeout),
             max_limit=conf.api.max_limit)
-        server = wsgi.Server((conf.api.host, conf.api.port),
-                             build_app(services, debug=conf.pecan.debug),
+        app = build_app(services, debug=conf.pecan.debug, conf=conf)
+        server = wsgi.Server((conf.api.host, conf.api.port), app,
                              numthreads=conf.api.threads,
                              server_name='mistral-api')
         server.prepare()

@@ -159,6 +159,10 @@ class ResourceMember(_Timestamps, Base):
 # -- Executions ----------------------------------------------------------------
 
 class _Execution(_Owned):
+    # Set on insert too: executions created and finished in one transaction
+    # are never UPDATEd, and clients expect a value.
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow)
     name: Mapped[str | None] = mapped_column(sa.String(255))
     description: Mapped[str | None] = mapped_column(sa.String(255))
     workflow_name: Mapped[str | None] = mapped_column(sa.String(255))

@@ -8,6 +8,10 @@ from wsme import types as wtypes
 from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
+from mistral.api.controllers.v2.execution_report import \
+    ExecutionReportController
+from mistral.api.controllers.v2.sub_executions import \
+    SubExecutionsController
 from mistral.api.controllers.v2.tasks import tasks_page
 from mistral.api.services import (reject_extra_path, ApiServices, base_url, request_context,
                                   truthy)
@@ -55,6 +59,8 @@ class ExecutionsController(rest.RestController):
     def __init__(self, services: ApiServices) -> None:
         self.services = services
         self.tasks = ExecutionTasksController(services)
+        self.executions = SubExecutionsController(services, of_task=False)
+        self.report = ExecutionReportController(services)
 
     @errors.expose(resources.Execution, text, text)
     def get_one(self, execution_id, fields=''):

@@ -333,3 +333,112 @@ class ExecutionUpdate(wtypes.Base):
     description = text
     params = jsontype
 
+
+
+class Environment(Resource):
+    id = text
+    name = text
+    description = text
+    variables = jsontype
+    scope = text
+    project_id = text
+    created_at = text
+    updated_at = text
+
+    @classmethod
+    def from_row(cls, row: models.Environment, fields=None):
+        return cls.from_values({
+            **_common(row), 'name': row.name,
+            'description': row.description,
+            'variables': row.variables or {}, 'scope': row.scope}, fields)
+
+
+class Environments(wtypes.Base):
+    environments = [Environment]
+    next = text
+
+
+class ActionExecutionReportEntry(Resource):
+    id = text
+    name = text
+    created_at = text
+    updated_at = text
+    state = text
+    state_info = text
+    accepted = bool
+    last_heartbeat = text
+
+    @classmethod
+    def from_row(cls, row: models.ActionExecution):
+        return cls.from_values({
+            **_common(row), 'name': row.name, 'state': row.state,
+            'state_info': row.state_info, 'accepted': bool(row.accepted),
+            'last_heartbeat': timestamp(row.last_heartbeat)})
+
+
+class WorkflowExecutionReportEntry(Resource):
+    id = text
+    name = text
+    created_at = text
+    updated_at = text
+    state = text
+    state_info = text
+    # task_executions is added below: the two entry types nest each other.
+
+
+class TaskExecutionReportEntry(Resource):
+    id = text
+    name = text
+    created_at = text
+    updated_at = text
+    state = text
+    state_info = text
+    action_executions = [ActionExecutionReportEntry]
+    workflow_executions = [WorkflowExecutionReportEntry]
+    retry_count = int
+
+
+WorkflowExecutionReportEntry.task_executions = [TaskExecutionReportEntry]
+wtypes.registry.reregister(WorkflowExecutionReportEntry)
+
+
+def _report_common(row) -> dict:
+    return {**_common(row), 'name': row.name, 'state': row.state,
+            'state_info': row.state_info}
+
+
+def workflow_report_entry(node) -> WorkflowExecutionReportEntry:
+    """From a `mistral.services.execution_tree.WorkflowNode`."""
+    entry = WorkflowExecutionReportEntry.from_values(
+        _report_common(node.execution))
+    if node.tasks is not None:
+        entry.task_executions = [
+            TaskExecutionReportEntry.from_values({
+                **_report_common(t.task),
+                'action_executions': [ActionExecutionReportEntry.from_row(a)
+                                      for a in t.actions],
+                'workflow_executions': [workflow_report_entry(w)
+                                        for w in t.workflows],
+                'retry_count': t.retry_count,
+            }) for t in node.tasks]
+    return entry
+
+
+class ExecutionReportStatistics(wtypes.Base):
+    total_tasks_count = int
+    running_tasks_count = int
+    success_tasks_count = int
+    error_tasks_count = int
+    idle_tasks_count = int
+    paused_tasks_count = int
+    estimated_time = int
+
+
+class ExecutionReport(wtypes.Base):
+    statistics = ExecutionReportStatistics
+    root_workflow_execution = WorkflowExecutionReportEntry
+
+
+class Maintenance(wtypes.Base):
+    """GET and PUT /v2/maintenance."""
+    status = text

@@ -9,6 +9,8 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.action_executions import actions_page
+from mistral.api.controllers.v2.sub_executions import (
+    SubExecutionsController, TaskWorkflowExecutionsController)
 from mistral.api.services import reject_extra_path, ApiServices, base_url, request_context
 from mistral.db import models
 from mistral.workflow import states
@@ -49,6 +51,19 @@ class TaskActionExecutionsController(rest.RestController):
     def __init__(self, services: ApiServices) -> None:
         self.services = services
 
+    @errors.expose(resources.ActionExecution, text, text, text)
+    def get_one(self, task_execution_id, action_ex_id, fields=''):
+        reject_extra_path(5)
+        params = listing.parse_list_params(
+            None, None, None, None, fields, {}, 1,
+            resources.ActionExecution.field_names())
+        with self.services.store.read() as session:
+            get_task(session, task_execution_id)
+            row = session.get(models.ActionExecution, action_ex_id)
+            if row is None or row.task_execution_id != task_execution_id:
+                raise exc.NotFoundError('ActionExecution', id=action_ex_id)
+            return resources.ActionExecution.from_row(row, params.fields)
+
     @errors.expose(resources.ActionExecutions, text, text, text, text, text,
               text, text, text, text, text)
     def get_all(self, task_execution_id, marker=None, limit=None,
@@ -67,6 +82,8 @@ class TasksController(rest.RestController):
     def __init__(self, services: ApiServices) -> None:
         self.services = services
         self.action_executions = TaskActionExecutionsController(services)
+        self.workflow_executions = TaskWorkflowExecutionsController(services)
+        self.executions = SubExecutionsController(services, of_task=True)
 
     @errors.expose(resources.Task, text, text)
     def get_one(self, task_id, fields=''):
