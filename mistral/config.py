@@ -25,6 +25,9 @@ DEFAULT_OPTS = [
     cfg.BoolOpt('debug', default=False, help='Log at DEBUG level.'),
     cfg.StrOpt('log_file', help='Write the log to this file instead of '
                                 'standard error.'),
+    cfg.IntOpt('graceful_shutdown_timeout', default=60, min=0,
+               help='Seconds a stopping server waits for work in flight '
+                    '(running actions, open requests) before it exits.'),
 ]
 
 API_OPTS = [

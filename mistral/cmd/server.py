@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import socket
 import sys
@@ -80,7 +81,11 @@ class Process:
     def __init__(self, conf: cfg.ConfigOpts, services: list[str]) -> None:
         self.conf = conf
         self.services = services
-        self._stoppers: list = []
+        # Stopped in this order: no new requests, then let running actions
+        # finish and report to the engines, then the engines, then the
+        # transport and the database.
+        self._stoppers: dict[str, list] = {
+            'api': [], 'executor': [], 'engine': [], 'shared': []}
         self._done = threading.Event()
 
     def build_store(self):
@@ -125,8 +130,7 @@ class Process:
                         'the default project')
         store = self.build_store()
         transport = self.build_transport()
-        self._stoppers.append(transport.close)
-        self._stoppers.append(store.dispose)
+        self._stoppers['shared'] += [transport.close, store.dispose]
         # [executor] type = local: the engine runs actions in its process.
         if 'executor' in self.services or (
                 'engine' in self.services and conf.executor.type == 'local'):
@@ -152,8 +156,7 @@ class Process:
         server = transport.serve(conf.engine.topic, conf.engine.host, engine,
                                  conf.engine.rpc_workers)
         engine.start_background()
-        self._stoppers.insert(0, engine.stop_background)
-        self._stoppers.insert(0, server.stop)
+        self._stoppers['engine'] += [server.stop, engine.stop_background]
         LOG.info('Engine listening on topic %s', conf.engine.topic)
 
     def _start_executor(self, transport) -> None:
@@ -163,8 +166,7 @@ class Process:
         executor = Executor(transport, conf.engine.topic)
         server = transport.serve(conf.executor.topic, conf.executor.host,
                                  executor, conf.executor.workers)
-        self._stoppers.insert(0, server.stop)
-        self._stoppers.insert(0, executor.stop)
+        self._stoppers['executor'] += [server.stop, executor.stop]
         LOG.info('Executor %s listening on topic %s', conf.executor.host,
                  conf.executor.topic)
 
@@ -189,15 +191,15 @@ class Process:
         thread = threading.Thread(target=server.serve, name='api',
                                   daemon=True)
         thread.start()
-        self._stoppers.insert(0, server.stop)
+        self._stoppers['api'].append(server.stop)
         LOG.info('API listening on http://%s:%s', conf.api.host,
                  server.bind_addr[1])
 
-    def wait(self) -> None:
-        self._done.wait()
+    def wait_stopped(self, timeout: float) -> bool:
+        return self._done.wait(timeout)
 
     def stop(self) -> None:
-        for stop in self._stoppers:
+        for stop in [f for group in self._stoppers.values() for f in group]:
             try:
                 stop()
             except Exception as e:
@@ -218,14 +220,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     LOG.info('Mistral running: %s', ', '.join(services))
 
+    stopping = threading.Event()
+
     def on_signal(signum, _frame):
         LOG.info('Signal %s received, stopping', signum)
+        stopping.set()
         threading.Thread(target=process.stop, daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    process.wait()
-    return 0
+    while not stopping.wait(3600):
+        pass
+    if not process.wait_stopped(conf.graceful_shutdown_timeout):
+        LOG.warning('Work still in flight after %ss; exiting anyway',
+                    conf.graceful_shutdown_timeout)
+    logging.shutdown()
+    # Worker threads of actions still running must not hold the process.
+    os._exit(0)
 
 
 if __name__ == '__main__':
