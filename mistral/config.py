@@ -105,6 +105,20 @@ EXECUTOR_OPTS = [
 ]
 
 
+ACTION_HEARTBEAT_OPTS = [
+    cfg.IntOpt('check_interval', default=20, min=0,
+               help='Seconds between heartbeats sent by executors for the '
+                    'actions they run, and between the engines\' checks '
+                    'for lost actions. 0 turns heartbeats off.'),
+    cfg.IntOpt('max_missed_heartbeats', default=15, min=1,
+               help='A running action whose heartbeats stopped for this '
+                    'many intervals was lost with its executor: it fails, '
+                    'or runs again when its task is safe-rerun.'),
+    cfg.IntOpt('first_heartbeat_timeout', default=3600, min=1,
+               help='Seconds an action may wait for its first heartbeat '
+                    '(for example queued behind busy executors).'),
+]
+
 CONTEXT_VERSIONING_OPTS = [
     cfg.BoolOpt('enabled', default=True,
                 help='When parallel branches meet at a join, keep for each '
@@ -122,6 +136,7 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
         ('engine', ENGINE_OPTS),
         ('executor', EXECUTOR_OPTS),
         ('context_versioning', CONTEXT_VERSIONING_OPTS),
+        ('action_heartbeat', ACTION_HEARTBEAT_OPTS),
         ('healthcheck', HEALTHCHECK_OPTS),
     ]
 

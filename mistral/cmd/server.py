@@ -142,6 +142,7 @@ class Process:
 
     def _start_engine(self, store, transport) -> None:
         from mistral.engine.engine import Engine
+        from mistral.engine.heartbeats import HeartbeatSettings
         from mistral.engine.workflow_run import EngineSettings
 
         conf = self.conf
@@ -152,7 +153,11 @@ class Process:
             merge_strategy=conf.engine.merge_strategy,
             inline_pure_actions=conf.engine.inline_pure_actions,
             context_versioning=conf.context_versioning.enabled,
-        ), outbox_resend_after=conf.engine.outbox_resend_after)
+        ), outbox_resend_after=conf.engine.outbox_resend_after,
+            heartbeat_settings=HeartbeatSettings(
+                interval=conf.action_heartbeat.check_interval,
+                max_missed=conf.action_heartbeat.max_missed_heartbeats,
+                first_timeout=conf.action_heartbeat.first_heartbeat_timeout))
         server = transport.serve(conf.engine.topic, conf.engine.host, engine,
                                  conf.engine.rpc_workers)
         engine.start_background()
@@ -163,7 +168,11 @@ class Process:
         from mistral.executor.executor import Executor
 
         conf = self.conf
-        executor = Executor(transport, conf.engine.topic)
+        interval = conf.action_heartbeat.check_interval
+        executor = Executor(transport, conf.engine.topic,
+                            heartbeat_interval=interval)
+        if interval > 0:
+            executor.start_heartbeats()
         server = transport.serve(conf.executor.topic, conf.executor.host,
                                  executor, conf.executor.workers)
         self._stoppers['executor'] += [server.stop, executor.stop]

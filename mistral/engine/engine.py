@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral.db import models
 from mistral.db.store import Store
-from mistral.engine import launch, standalone
+from mistral.engine import heartbeats, launch, standalone
 from mistral.engine import outbox as outbox_mod
 from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
                                          lock_execution)
@@ -58,11 +58,14 @@ class SpecCache:
 class Engine:
     def __init__(self, store: Store, transport: Transport,
                  settings: EngineSettings,
-                 outbox_resend_after: float = 30.0) -> None:
+                 outbox_resend_after: float = 30.0,
+                 heartbeat_settings: heartbeats.HeartbeatSettings =
+                 heartbeats.HeartbeatSettings()) -> None:
         self.store = store
         self.transport = transport
         self.settings = settings
         self._resend_after = outbox_resend_after
+        self._heartbeats = heartbeat_settings
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
         self._specs = SpecCache()
@@ -71,18 +74,38 @@ class Engine:
     # -- lifecycle -----------------------------------------------------------
 
     def start_background(self) -> None:
-        """Resend outbox messages left behind by processes that died."""
-        def sweep() -> None:
-            while not self._stop.wait(max(self._resend_after / 3, 1.0)):
-                try:
-                    outbox_mod.resend_stale(self.store, self.transport,
-                                            self._resend_after)
-                except Exception:
-                    LOG.exception('Outbox sweep failed')
-        self._sweeper = threading.Thread(target=sweep, name='outbox-sweeper',
+        """Periodic work: resend outbox messages left behind by processes
+        that died, and fail or re-run actions lost with their executor."""
+        period = max(self._resend_after / 3, 1.0)
+        if self._heartbeats.interval > 0:
+            period = min(period, self._heartbeats.interval)
+
+        def loop() -> None:
+            while not self._stop.wait(period):
+                for check in (self._resend_outbox, self._check_heartbeats):
+                    try:
+                        check()
+                    except Exception:
+                        LOG.exception('Background check %s failed',
+                                      check.__name__)
+        self._sweeper = threading.Thread(target=loop, name='engine-checks',
                                          daemon=True)
         self._sweeper.start()
         self.scheduler.start()
+
+    def _resend_outbox(self) -> None:
+        outbox_mod.resend_stale(self.store, self.transport,
+                                self._resend_after)
+
+    def _check_heartbeats(self) -> None:
+        if self._heartbeats.interval <= 0:
+            return
+        with self.store.read() as session:
+            lost = heartbeats.find_lost(session, self._heartbeats)
+        for action_ex_id in lost:
+            LOG.warning('Action execution %s lost its executor',
+                        action_ex_id)
+            self.on_action_lost(action_ex_id)
 
     def stop_background(self) -> None:
         self._stop.set()
@@ -244,6 +267,31 @@ class Engine:
                         f'ended in state {action_ex.state}.')
                 action_ex.state = state
             self._in_transaction(tx)
+
+    def report_running_actions(self, action_ex_ids: list[str]) -> None:
+        """Heartbeats from an executor."""
+        self.store.run_in_transaction(heartbeats.record, action_ex_ids)
+
+    def on_action_lost(self, action_ex_id: str) -> None:
+        """The executor of a running action died: run it again elsewhere
+        if its task is `safe-rerun`, else fail it with a clear message."""
+        def tx(session: Session, box: outbox_mod.Outbox) -> None:
+            wf_ex_id = session.scalar(
+                sa.select(models.ActionExecution.workflow_execution_id)
+                .where(models.ActionExecution.id == action_ex_id))
+            if wf_ex_id is None:
+                self._complete_standalone(
+                    session, action_ex_id,
+                    {'error': heartbeats.lost_message(action_ex_id)})
+                return
+            wf_ex = lock_execution(session, wf_ex_id)
+            action_ex = session.get(models.ActionExecution, action_ex_id,
+                                    populate_existing=True)
+            if action_ex.state != states.RUNNING:
+                return
+            self._run(session, box, wf_ex).on_action_lost(action_ex)
+
+        self._in_transaction(tx)
 
     def on_workflow_complete(self, wf_ex_id: str) -> None:
         """A sub-workflow ended: let its parent task go on."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
-from mistral.engine import adhoc, dispatch
+from mistral.engine import adhoc, dispatch, heartbeats
 from mistral.engine.run_flow import FlowMixin
 from mistral.engine.run_lifecycle import LifecycleMixin
 from mistral.engine.run_policies import PoliciesMixin
@@ -158,6 +158,38 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
             task_ex = self.session.get(models.TaskExecution,
                                        action_ex.task_execution_id)
         self._on_unit_complete(task_ex, state, value)
+
+    def on_action_lost(self, action_ex: models.ActionExecution) -> None:
+        """See Engine.on_action_lost."""
+        message = heartbeats.lost_message(action_ex.id)
+        task_ex = self.session.get(models.TaskExecution,
+                                   action_ex.task_execution_id)
+        spec = self.spec.task(task_ex.name)
+        index = (action_ex.runtime_context or {}).get('index')
+        item = {}
+        if index is not None:
+            item = (task_ex.runtime_context or {}).get(
+                'with_items', {}).get('items', [{}] * (index + 1))[index]
+        data = self._task_data(task_ex, {**(task_ex.in_context or {}),
+                                         **item})
+        try:
+            safe = bool(expressions.evaluate(
+                spec.policies.get('safe-rerun', False), data))
+        except exc.MistralError:
+            safe = False
+        if not safe or task_ex.state != states.RUNNING:
+            self.on_action_complete(action_ex, {'error': message},
+                                    task_ex)
+            return
+        action_ex.state = states.ERROR
+        action_ex.state_info = message + '; re-running it (safe-rerun)'
+        action_ex.output = {'result': message}
+        action_ex.accepted = False
+        try:
+            dispatch.start_unit(self, task_ex, spec, data, index)
+        except exc.MistralError as e:
+            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+        self._drain()
 
     def on_subworkflow_complete(self, child: models.WorkflowExecution
                                 ) -> None:

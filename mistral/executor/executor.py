@@ -87,11 +87,34 @@ def _json_safe(value: Any) -> Any:
 
 class Executor:
     def __init__(self, transport: Transport, engine_topic: str,
-                 report_for_s: float = 3600.0) -> None:
+                 report_for_s: float = 3600.0,
+                 heartbeat_interval: float = 20.0) -> None:
         self.transport = transport
         self.engine_topic = engine_topic
         self._report_for_s = report_for_s
+        self._heartbeat_interval = heartbeat_interval
         self._stopped = threading.Event()
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    def start_heartbeats(self) -> None:
+        """Tell the engines, every interval, which actions are running
+        here, so an action lost with a dead executor is noticed."""
+        threading.Thread(target=self._heartbeats, name='heartbeats',
+                         daemon=True).start()
+
+    def _heartbeats(self) -> None:
+        while not self._stopped.wait(self._heartbeat_interval):
+            with self._lock:
+                running = sorted(self._running)
+            if not running:
+                continue
+            try:
+                self.transport.cast(self.engine_topic,
+                                    'report_running_actions',
+                                    {'action_ex_ids': running})
+            except Exception as e:
+                LOG.warning('Heartbeat not sent: %s', e)
 
     def stop(self) -> None:
         """Stop retrying result reports; the process is going away."""
@@ -99,14 +122,27 @@ class Executor:
 
     def run_action(self, action_ex_id: str, action_name: str, params: dict,
                    execution_context: dict) -> None:
-        result = run_action(action_name, params, execution_context)
-        if result is not None:
-            self._report(action_ex_id, result)
+        with self._lock:
+            self._running.add(action_ex_id)
+        try:
+            result = run_action(action_name, params, execution_context)
+            if result is not None:
+                self._report(action_ex_id, result)
+        finally:
+            with self._lock:
+                self._running.discard(action_ex_id)
 
     def run_action_sync(self, action_name: str, params: dict,
                         execution_context: dict) -> dict | None:
         """Run an action and answer with its result (standalone runs)."""
-        return run_action(action_name, params, execution_context)
+        action_ex_id = execution_context.get('action_execution_id')
+        with self._lock:
+            self._running.add(action_ex_id)
+        try:
+            return run_action(action_name, params, execution_context)
+        finally:
+            with self._lock:
+                self._running.discard(action_ex_id)
 
     def _report(self, action_ex_id: str, result: dict) -> None:
         """Hand the result to an engine and wait until it is committed.

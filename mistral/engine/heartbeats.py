@@ -1,0 +1,59 @@
+"""Finding actions whose executor died.
+
+Executors report the ids of the actions they run every `interval`
+seconds; the engine stamps `last_heartbeat`. An action not stamped for
+`max_missed` intervals (or, if never stamped, for `first_timeout` seconds
+after it was sent) was lost with its executor.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mistral.db import models
+from mistral.workflow import states
+
+ACTION = models.ActionExecution
+
+
+@dataclass(frozen=True)
+class HeartbeatSettings:
+    interval: float = 20.0
+    max_missed: int = 15
+    first_timeout: float = 3600.0
+
+    @property
+    def expiry(self) -> float:
+        return self.interval * self.max_missed
+
+
+def lost_message(action_ex_id: str) -> str:
+    return ('The action was lost: its executor stopped sending heartbeats '
+            f'[action_ex_id={action_ex_id}]')
+
+
+def record(session: Session, action_ex_ids: list[str]) -> None:
+    session.execute(
+        sa.update(ACTION)
+        .where(ACTION.id.in_(action_ex_ids),
+               ACTION.state == states.RUNNING)
+        .values(last_heartbeat=models.utcnow()))
+
+
+def find_lost(session: Session, settings: HeartbeatSettings,
+              limit: int = 100) -> list[str]:
+    """Synchronous actions still RUNNING whose heartbeats stopped."""
+    now = models.utcnow()
+    stale = now - datetime.timedelta(seconds=settings.expiry)
+    never = now - datetime.timedelta(seconds=settings.first_timeout)
+    return list(session.scalars(
+        sa.select(ACTION.id).where(
+            ACTION.state == states.RUNNING,
+            ACTION.is_sync.is_(True),
+            sa.or_(ACTION.last_heartbeat < stale,
+                   sa.and_(ACTION.last_heartbeat.is_(None),
+                           ACTION.created_at < never)))
+        .limit(limit)))
