@@ -357,7 +357,11 @@ class SplitDeployment:
                               # executor process, even std.echo.
                               'inline_pure_actions': False},
                    'executor': {'topic': self.executor_topic,
-                                'host': self.executor_host}})
+                                'host': self.executor_host},
+                   # Fast enough that a dead executor is noticed in a test.
+                   'action_heartbeat': {'check_interval': 1,
+                                        'max_missed_heartbeats': 3,
+                                        'first_heartbeat_timeout': 10}})
 
     def start(self) -> 'SplitDeployment':
         try:
