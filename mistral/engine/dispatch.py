@@ -78,7 +78,9 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
         input=params,
         params={'target': target} if target else {},
         runtime_context={'index': index} if index is not None else {},
-        is_sync=True,
+        # Asynchronous actions wait for PUT /v2/action_executions/<id>;
+        # heartbeats only watch synchronous ones.
+        is_sync=executor.is_sync_action(resolved.system_name),
         accepted=False,
         spec={'name': name, 'base': resolved.system_name,
               'output_transforms': resolved.output_transforms},

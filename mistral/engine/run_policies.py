@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from mistral import exceptions as exc
 from mistral.db import models
-from mistral.utils.text import cut as _cut
 from mistral import expressions
 from mistral.lang.specs import TaskSpec
 from mistral.workflow import policies, states
@@ -29,7 +28,7 @@ class PoliciesMixin:
                 spec.policies, self._task_data(task_ex, task_ex.in_context),
                 runtime)
         except exc.MistralError as e:
-            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+            self._force_fail_task(task_ex, str(e))
             return
         if start.pause:
             self._set_task_state(task_ex, states.IDLE)

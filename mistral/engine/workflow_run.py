@@ -188,7 +188,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         try:
             dispatch.start_unit(self, task_ex, spec, data, index)
         except exc.MistralError as e:
-            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+            self._force_fail_task(task_ex, str(e))
         self._drain()
 
     def on_subworkflow_complete(self, child: models.WorkflowExecution
@@ -337,7 +337,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
 
     def _dispatch(self, task_ex: models.TaskExecution,
                   spec: TaskSpec) -> None:
-        """Start the work of a RUNNING task (or fail the task)."""
+        """Start the work of a RUNNING task."""
         data = self._task_data(task_ex, task_ex.in_context)
         try:
             if 'with-items' in spec.policies:
@@ -345,7 +345,30 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
             else:
                 dispatch.start_unit(self, task_ex, spec, data, None)
         except exc.MistralError as e:
-            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+            self._start_failed(task_ex, spec, str(e))
+
+    def _start_failed(self, task_ex: models.TaskExecution, spec: TaskSpec,
+                      error: str) -> None:
+        # Like upstream: a sub-workflow that cannot start is an ordinary
+        # task failure (on-error applies); any other start error fails the
+        # whole execution.
+        if spec.workflow:
+            self._complete_task(task_ex, states.ERROR, _cut(error))
+        else:
+            self._force_fail_task(task_ex, error)
+
+    def _force_fail_task(self, task_ex: models.TaskExecution,
+                         error: str) -> None:
+        """A task that could not even start (bad input, unknown action or
+        workflow, ...) fails the whole execution, without transitions or
+        retries, as upstream does."""
+        self._set_task_state(task_ex, states.ERROR)
+        task_ex.state_info = _cut(error)
+        task_ex.finished_at = models.utcnow()
+        task_ex.processed = True
+        if self.wf_ex.state not in states.TERMINAL:
+            self._fail(f'Failed to run task [error={error}, '
+                       f'wf={self.wf_ex.workflow_name}, task={task_ex.name}]')
 
     def _start_with_items(self, task_ex: models.TaskExecution,
                           spec: TaskSpec, data: dict) -> None:
@@ -389,7 +412,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
                 progress['started'] += 1
                 dispatch.start_unit(self, task_ex, spec, data, index)
         except exc.MistralError as e:
-            self._complete_task(task_ex, states.ERROR, _cut(str(e)))
+            self._start_failed(task_ex, spec, str(e))
             return
         finally:
             task_ex.runtime_context = {**task_ex.runtime_context,

@@ -50,8 +50,9 @@ def evaluate(text: Any, data: Any) -> Any:
 
 
 def _evaluate_yaql(text: str, data: Any) -> Any:
-    stripped = text.strip()
-    whole = _YAQL.fullmatch(stripped)
+    # Only a string that is exactly one expression gives a typed value;
+    # surrounding text, even spaces, makes the result a string (upstream).
+    whole = _YAQL.fullmatch(text)
     if whole and '<%' not in whole.group(1):
         return yaql_language.evaluate(whole.group(1).strip(), data)
 
@@ -62,9 +63,8 @@ def _evaluate_yaql(text: str, data: Any) -> Any:
 
 
 def _evaluate_jinja(text: str, data: Any) -> Any:
-    stripped = text.strip()
-    whole = _JINJA_EXPR.fullmatch(stripped)
-    if whole and '{{' not in whole.group(1) and '{%' not in stripped:
+    whole = _JINJA_EXPR.fullmatch(text)
+    if whole and '{{' not in whole.group(1) and '{%' not in text:
         return jinja_language.evaluate_expression(whole.group(1).strip(),
                                                   data)
     return jinja_language.render(text, data)

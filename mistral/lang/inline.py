@@ -1,12 +1,16 @@
-"""The one-line parameter syntax: `std.http url="http://x" timeout=5`.
+"""One-line syntaxes inside definitions.
 
-Used by task `action`/`workflow`, ad-hoc `base`, `retry` and engine commands
-in transitions (`fail msg="boom"` or `fail(msg="boom")`).
+The parameter syntax `std.http url="http://x" timeout=5` is used by task
+`action`/`workflow`, ad-hoc `base`, `retry` and engine commands in
+transitions (`fail msg="boom"` or `fail(msg="boom")`); `x in <% $.xs %>`
+is the with-items clause.
 """
 from __future__ import annotations
 
 import json
 import re
+
+from mistral import exceptions as exc
 
 _JSON = json.JSONDecoder()
 
@@ -64,3 +68,21 @@ def parse(text: str) -> tuple[str, dict]:
                 pass
         params[key] = _value(param.group(2))
         pos = param.end()
+
+
+_WITH_ITEMS = re.compile(r'^\s*([\w\-]+)\s*in\s*(.+?)\s*$', re.DOTALL)
+
+
+def parse_with_items(spec_value: str | list[str]) -> list[tuple[str, str]]:
+    """[(variable, expression or JSON list)] from `x in <% $.xs %>`."""
+    clauses = [spec_value] if isinstance(spec_value, str) else spec_value
+    parsed = []
+    for clause in clauses:
+        match = _WITH_ITEMS.match(clause) if isinstance(clause, str) \
+            else None
+        if not match:
+            raise exc.InputError(
+                f"Invalid with-items clause '{clause}': expected "
+                "'<name> in <expression or list>'")
+        parsed.append((match.group(1), match.group(2)))
+    return parsed

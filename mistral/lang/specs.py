@@ -227,6 +227,12 @@ def _task(name: str, raw: dict, defaults: dict, where: str,
         _name_list(defaults.get('requires'))
     requires = list(dict.fromkeys(r for r in requires if r != name))
 
+    if 'with-items' in raw:
+        try:
+            inline.parse_with_items(raw['with-items'])
+        except exc.InputError as e:
+            errors.append(f'{where}.with-items: {e}')
+
     policies = {k: defaults[k] for k in schemas.POLICIES if k in defaults}
     policies.update({k: raw[k] for k in schemas.POLICIES if k in raw})
     for k in ('with-items', 'keep-result', 'target'):

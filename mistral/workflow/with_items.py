@@ -5,28 +5,11 @@ Pure: the caller evaluates nothing itself, it passes the data in.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from mistral import exceptions as exc
 from mistral import expressions
-
-_CLAUSE = re.compile(r'^\s*([\w\-]+)\s*in\s*(.+?)\s*$', re.DOTALL)
-
-
-def parse_clauses(spec_value: str | list[str]) -> list[tuple[str, str]]:
-    """[(variable, expression or JSON list)] from `x in <% $.xs %>`."""
-    clauses = [spec_value] if isinstance(spec_value, str) else spec_value
-    parsed = []
-    for clause in clauses:
-        match = _CLAUSE.match(clause)
-        if not match:
-            raise exc.InputError(
-                f"Invalid with-items clause '{clause}': expected "
-                "'<name> in <expression or list>'")
-        parsed.append((match.group(1), match.group(2)))
-    return parsed
-
+from mistral.lang import inline
 
 def items(spec_value: str | list[str], data: dict) -> list[dict]:
     """The variables of every iteration, in order.
@@ -34,7 +17,7 @@ def items(spec_value: str | list[str], data: dict) -> list[dict]:
     Several lists iterate in lockstep and must have the same length.
     """
     lists: dict[str, list] = {}
-    for name, source in parse_clauses(spec_value):
+    for name, source in inline.parse_with_items(spec_value):
         if source.startswith('['):
             try:
                 value: Any = json.loads(source)

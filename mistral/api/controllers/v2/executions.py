@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from pecan import rest
 from wsme import types as wtypes
 
@@ -95,7 +96,13 @@ class ExecutionsController(rest.RestController):
              'project_id': project_id},
             self.services.max_limit, resources.Execution.field_names())
         model = models.WorkflowExecution
-        query = sa.select(model)
+        with_output = truthy(include_output) or 'output' in \
+            query_params.fields
+        # Lists never show the spec or the contexts: do not load them.
+        heavy = [model.spec, model.context, model.runtime_context]
+        if not with_output:
+            heavy.append(model.output)
+        query = sa.select(model).options(*[orm.defer(c) for c in heavy])
         if not truthy(all_projects):
             query = query.where(model.project_id ==
                                 request_context().project_id)
@@ -104,8 +111,6 @@ class ExecutionsController(rest.RestController):
                 if column.strip() not in resources.Execution.field_names():
                     raise exc.InputError(f'Invalid field in nulls: {column}')
                 query = query.where(getattr(model, column.strip()).is_(None))
-        with_output = truthy(include_output) or 'output' in \
-            query_params.fields
         with self.services.store.read() as session:
             rows = listing.apply(session, query, model, query_params,
                                  json_columns=JSON_COLUMNS)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from pecan import rest
 from wsme import types as wtypes
 
@@ -26,7 +27,9 @@ def tasks_page(services: ApiServices, marker, limit, sort_keys, sort_dirs,
         marker, limit, sort_keys, sort_dirs, fields, filters,
         services.max_limit, resources.Task.field_names())
     model = models.TaskExecution
-    query = sa.select(model).where(
+    query = sa.select(model).options(
+        orm.defer(model.spec), orm.defer(model.in_context),
+        orm.defer(model.action_spec)).where(
         model.project_id == request_context().project_id)
     with services.store.read() as session:
         rows = listing.apply(session, query, model, params,
