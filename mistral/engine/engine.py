@@ -6,7 +6,6 @@ send the outbox messages the event produced.
 """
 from __future__ import annotations
 
-import collections
 import logging
 import threading
 from typing import Any, Callable
@@ -21,38 +20,12 @@ from mistral.engine import heartbeats, launch, standalone
 from mistral.engine import outbox as outbox_mod
 from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
                                          lock_execution)
-from mistral.lang.specs import WorkflowSpec
+from mistral.lang import parser
 from mistral.rpc.base import Transport
 from mistral.scheduler import jobs
 from mistral.workflow import states
 
 LOG = logging.getLogger(__name__)
-
-
-class SpecCache:
-    """Parsed specs by execution id: a running execution keeps the spec it
-    started with, so the id is a safe, immutable key."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._size = size
-        self._specs: collections.OrderedDict[str, WorkflowSpec] = \
-            collections.OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, wf_ex: models.WorkflowExecution) -> WorkflowSpec:
-        with self._lock:
-            spec = self._specs.get(wf_ex.id)
-            if spec is not None:
-                self._specs.move_to_end(wf_ex.id)
-                return spec
-        raw = {k: v for k, v in wf_ex.spec.items()
-               if k not in ('name', 'version')}
-        spec = WorkflowSpec.from_dict(wf_ex.spec['name'], raw)
-        with self._lock:
-            self._specs[wf_ex.id] = spec
-            while len(self._specs) > self._size:
-                self._specs.popitem(last=False)
-        return spec
 
 
 class Engine:
@@ -68,7 +41,6 @@ class Engine:
         self._heartbeats = heartbeat_settings
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
-        self._specs = SpecCache()
         self.scheduler = jobs.Scheduler(store, self.run_job)
 
     # -- lifecycle -----------------------------------------------------------
@@ -133,8 +105,10 @@ class Engine:
 
     def _run(self, session: Session, box: outbox_mod.Outbox,
              wf_ex: models.WorkflowExecution) -> WorkflowRun:
-        return WorkflowRun(session, wf_ex, self._specs.get(wf_ex), self.settings,
-                           box)
+        raw = {k: v for k, v in wf_ex.spec.items()
+               if k not in ('name', 'version')}
+        spec = parser.spec_from_stored(wf_ex.spec['name'], raw)
+        return WorkflowRun(session, wf_ex, spec, self.settings, box)
 
     # -- RPC methods -----------------------------------------------------------
 

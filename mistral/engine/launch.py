@@ -8,6 +8,7 @@ from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
 from mistral.expressions import functions
+from mistral.lang import parser
 from mistral.lang.specs import WorkflowSpec
 from mistral.workflow import data_flow, states
 
@@ -37,7 +38,7 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
                   root_execution_id: str | None = None
                   ) -> tuple[models.WorkflowExecution, WorkflowSpec]:
     """Validate input and add a RUNNING execution (not started yet)."""
-    spec = WorkflowSpec.from_dict(definition.name, dict(definition.spec))
+    spec = parser.spec_from_stored(definition.name, definition.spec)
     full_input = data_flow.validate_input(spec.input, wf_input or {},
                                           'WorkflowSpec', definition.name)
     run_params = dict(params or {})

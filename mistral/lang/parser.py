@@ -1,7 +1,8 @@
 """Definitions text -> spec objects."""
 from __future__ import annotations
 
-from typing import Any
+import functools
+import json
 
 from mistral import exceptions as exc
 from mistral.lang.action_specs import ActionSpec, WorkbookSpec
@@ -61,9 +62,18 @@ def workflow_definition(spec: WorkflowSpec) -> str:
     return safe_yaml.dump({'version': SUPPORTED_VERSION, spec.name: spec.raw})
 
 
-def spec_from_stored(name: str, raw: Any) -> WorkflowSpec:
-    """Rebuild a spec from the dict stored with a definition or execution."""
-    return WorkflowSpec.from_dict(name, raw)
+def spec_from_stored(name: str, raw: dict) -> WorkflowSpec:
+    """Rebuild a spec from the dict stored with a definition or execution.
+
+    Specs are immutable, so equal definitions share one parsed spec: the
+    cache key is the definition itself, never an id that could be reused.
+    """
+    return _spec_from_json(name, json.dumps(raw, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _spec_from_json(name: str, text: str) -> WorkflowSpec:
+    return WorkflowSpec.from_dict(name, json.loads(text))
 
 
 def parse_actions(text: str | bytes) -> list[ActionSpec]:
