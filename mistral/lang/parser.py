@@ -42,19 +42,23 @@ def with_lines(text: str | bytes, errors: list[str]) -> list[str]:
     return out
 
 
-def parse_workflows(text: str | bytes) -> list[WorkflowSpec]:
-    """A workflow-list document: `version` plus one or more workflows."""
+def _parse_list(text: str | bytes, build) -> list:
+    """`version` plus one or more named items, each built by `build`."""
     data = load_document(text)
     items = {k: v for k, v in data.items() if k != 'version'}
     if not items:
         raise exc.InvalidModelError(
             ['<root>: At least one item must be in the list'])
     errors: list[str] = []
-    specs = [WorkflowSpec.build(str(name), raw, errors)
-             for name, raw in items.items()]
+    specs = [build(str(name), raw, errors) for name, raw in items.items()]
     if errors:
         raise exc.InvalidModelError(errors, with_lines(text, errors))
     return specs
+
+
+def parse_workflows(text: str | bytes) -> list[WorkflowSpec]:
+    """A workflow-list document: `version` plus one or more workflows."""
+    return _parse_list(text, WorkflowSpec.build)
 
 
 def workflow_definition(spec: WorkflowSpec) -> str:
@@ -78,17 +82,7 @@ def _spec_from_json(name: str, text: str) -> WorkflowSpec:
 
 def parse_actions(text: str | bytes) -> list[ActionSpec]:
     """An action-list document: `version` plus one or more ad-hoc actions."""
-    data = load_document(text)
-    items = {k: v for k, v in data.items() if k != 'version'}
-    if not items:
-        raise exc.InvalidModelError(
-            ['<root>: At least one item must be in the list'])
-    errors: list[str] = []
-    specs = [ActionSpec.build(str(name), raw, errors)
-             for name, raw in items.items()]
-    if errors:
-        raise exc.InvalidModelError(errors, with_lines(text, errors))
-    return specs
+    return _parse_list(text, ActionSpec.build)
 
 
 def parse_workbook(text: str | bytes) -> WorkbookSpec:

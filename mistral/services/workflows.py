@@ -141,20 +141,13 @@ def delete_workflow(session: Session, identifier: str, namespace: str,
     if row.project_id != project_id:
         raise exc.NotAllowedError(
             f"Can not delete workflow '{row.name}' of another project")
-    triggers = session.scalar(
-        sa.select(sa.func.count()).select_from(models.CronTrigger).where(
-            models.CronTrigger.workflow_id == row.id))
-    if triggers:
-        raise exc.ConflictError(
-            "Can't delete workflow that has cron triggers associated. "
-            f'[workflow_identifier={identifier}]')
-    events = session.scalar(
-        sa.select(sa.func.count()).select_from(models.EventTrigger).where(
-            models.EventTrigger.workflow_id == row.id))
-    if events:
-        raise exc.ConflictError(
-            "Can't delete workflow that has event triggers associated. "
-            f'[workflow_identifier={identifier}]')
+    for model, kind in ((models.CronTrigger, 'cron'),
+                        (models.EventTrigger, 'event')):
+        if session.scalar(sa.select(sa.func.count()).select_from(model)
+                          .where(model.workflow_id == row.id)):
+            raise exc.ConflictError(
+                f"Can't delete workflow that has {kind} triggers "
+                f'associated. [workflow_identifier={identifier}]')
     session.execute(sa.delete(models.ResourceMember).where(
         models.ResourceMember.resource_id == row.id))
     session.delete(row)
