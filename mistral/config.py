@@ -126,6 +126,16 @@ CONTEXT_VERSIONING_OPTS = [
                      'branch contexts are merged in inbound order.'),
 ]
 
+CRON_TRIGGER_OPTS = [
+    cfg.BoolOpt('enabled', default=True,
+                help='Fire cron triggers in processes that run the '
+                     '"periodic" service. When off, triggers are stored '
+                     'but never start workflows.'),
+    cfg.IntOpt('execution_interval', default=1, min=1,
+               help='Seconds between two checks for cron triggers that '
+                    'are due.'),
+]
+
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
     """Options for oslo-config-generator (namespace `mistral.config`)."""
@@ -138,6 +148,7 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
         ('context_versioning', CONTEXT_VERSIONING_OPTS),
         ('action_heartbeat', ACTION_HEARTBEAT_OPTS),
         ('healthcheck', HEALTHCHECK_OPTS),
+        ('cron_trigger', CRON_TRIGGER_OPTS),
     ]
 
 

@@ -25,7 +25,7 @@ LOG = logging.getLogger('mistral.server')
 SERVICES = ('api', 'engine', 'executor', 'event-engine', 'notifier',
             'periodic')
 # Services this version can run; the others are accepted and skipped.
-AVAILABLE = ('api', 'engine', 'executor')
+AVAILABLE = ('api', 'engine', 'executor', 'periodic')
 SERVER_OPT = cfg.StrOpt(
     'server', default='all',
     help='Comma-separated services to run in this process: '
@@ -137,6 +137,8 @@ class Process:
             self._start_executor(transport)
         if 'engine' in self.services:
             self._start_engine(store, transport)
+        if 'periodic' in self.services:
+            self._start_periodic(store, transport)
         if 'api' in self.services:
             self._start_api(store, transport)
 
@@ -163,6 +165,24 @@ class Process:
         engine.start_background()
         self._stoppers['engine'] += [server.stop, engine.stop_background]
         LOG.info('Engine listening on topic %s', conf.engine.topic)
+
+    def _start_periodic(self, store, transport) -> None:
+        from mistral.periodic.cron import CronRunner
+        from mistral.rpc.clients import EngineClient
+
+        conf = self.conf
+        if not conf.cron_trigger.enabled:
+            LOG.info('Cron triggers are disabled ([cron_trigger] enabled)')
+            return
+        runner = CronRunner(
+            store, EngineClient(transport, conf.engine.topic,
+                                timeout=conf.rpc_response_timeout),
+            interval=conf.cron_trigger.execution_interval)
+        runner.start()
+        # Stopped with the engines: no new executions once they are gone.
+        self._stoppers['engine'].insert(0, runner.stop)
+        LOG.info('Cron triggers checked every %ss',
+                 conf.cron_trigger.execution_interval)
 
     def _start_executor(self, transport) -> None:
         from mistral.executor.executor import Executor

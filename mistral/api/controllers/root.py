@@ -11,6 +11,7 @@ from mistral.api import errors
 from mistral.api.controllers.v2.action_executions import \
     ActionExecutionsController
 from mistral.api.controllers.v2.actions import ActionsController
+from mistral.api.controllers.v2.cron_triggers import CronTriggersController
 from mistral.api.controllers.v2.environments import EnvironmentsController
 from mistral.api.controllers.v2.executions import ExecutionsController
 from mistral.api.controllers.v2.maintenance import MaintenanceController
@@ -29,6 +30,7 @@ class V2Controller:
         self.action_executions = ActionExecutionsController(services)
         self.actions = ActionsController(services)
         self.environments = EnvironmentsController(services)
+        self.cron_triggers = CronTriggersController(services)
         self.maintenance = MaintenanceController(services)
 
     @pecan.expose('json')

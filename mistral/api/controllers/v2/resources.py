@@ -442,3 +442,39 @@ class ExecutionReport(wtypes.Base):
 class Maintenance(wtypes.Base):
     """GET and PUT /v2/maintenance."""
     status = text
+
+
+class CronTrigger(Resource):
+    id = text
+    name = text
+    workflow_name = text
+    workflow_id = text
+    workflow_input = jsontype
+    workflow_params = jsontype
+    project_id = text
+    scope = text
+    pattern = text
+    remaining_executions = int
+    first_execution_time = text
+    next_execution_time = text
+    created_at = text
+    updated_at = text
+
+    @classmethod
+    def from_row(cls, row: models.CronTrigger, fields=None):
+        return cls.from_values({
+            **_common(row), 'name': row.name,
+            'workflow_name': row.workflow_name,
+            'workflow_id': row.workflow_id,
+            'workflow_input': row.workflow_input or {},
+            'workflow_params': row.workflow_params or {},
+            'scope': row.scope, 'pattern': row.pattern,
+            'remaining_executions': row.remaining_executions,
+            'first_execution_time': timestamp(row.first_execution_time),
+            'next_execution_time': timestamp(row.next_execution_time),
+        }, fields)
+
+
+class CronTriggers(wtypes.Base):
+    cron_triggers = [CronTrigger]
+    next = text

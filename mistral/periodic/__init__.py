@@ -1,0 +1,1 @@
+"""The `periodic` service: loops that act on stored schedules."""
