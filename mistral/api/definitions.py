@@ -1,5 +1,9 @@
-"""Helpers for endpoints that take a definition as the raw request body."""
+"""Reading request bodies that WSME does not parse: definitions sent as
+text, and JSON bodies read by hand so unknown keys get upstream's own
+messages."""
 from __future__ import annotations
+
+import json
 
 import pecan
 
@@ -24,3 +28,15 @@ def definition_text() -> str:
         return pecan.request.body.decode('utf-8')
     except UnicodeDecodeError:
         raise exc.DSLParsingError('Definition is not valid UTF-8 text')
+
+
+def json_body() -> dict:
+    """The request body as a JSON object."""
+    try:
+        body = json.loads(pecan.request.body or b'{}')
+    except ValueError as e:
+        raise exc.InputError(f'Malformed JSON body: {e}')
+    if not isinstance(body, dict):
+        raise exc.InputError('The request body must be a JSON object, got '
+                             f'{type(body).__name__}')
+    return body

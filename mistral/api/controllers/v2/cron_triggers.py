@@ -1,7 +1,6 @@
 """/v2/cron_triggers (no PUT: a trigger is replaced by delete + create)"""
 from __future__ import annotations
 
-import json
 
 import pecan
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from wsme import types as wtypes
 
 from mistral import exceptions as exc
 from mistral.api import errors, listing
+from mistral.api.definitions import json_body
 from mistral.api.controllers.v2 import resources
 from mistral.api.services import (reject_extra_path, ApiServices, base_url,
                                   plain, request_context, truthy)
@@ -20,17 +20,6 @@ from mistral.services.workflows import visible
 
 text = wtypes.text
 JSON_COLUMNS = frozenset({'workflow_input', 'workflow_params'})
-
-
-def _json_body() -> dict:
-    try:
-        body = json.loads(pecan.request.body or b'{}')
-    except ValueError as e:
-        raise exc.InputError(f'Malformed JSON body: {e}')
-    if not isinstance(body, dict):
-        raise exc.InputError('The request body must be a JSON object, got '
-                             f'{type(body).__name__}')
-    return body
 
 
 class CronTriggersController(rest.RestController):
@@ -89,7 +78,7 @@ class CronTriggersController(rest.RestController):
         if path:
             raise exc.NotFoundError('Resource', path=pecan.request.path)
         project_id = request_context().project_id
-        values = cron_service.clean_values(_json_body(), models.utcnow())
+        values = cron_service.clean_values(json_body(), models.utcnow())
         try:
             created = self.services.store.run_in_transaction(
                 lambda s: plain(resources.CronTrigger.from_row(

@@ -1,7 +1,6 @@
 """/v2/environments"""
 from __future__ import annotations
 
-import json
 
 import pecan
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from wsme import types as wtypes
 
 from mistral import exceptions as exc
 from mistral.api import errors, listing
+from mistral.api.definitions import json_body
 from mistral.api.controllers.v2 import resources
 from mistral.api.services import (reject_extra_path, ApiServices, base_url,
                                   plain, request_context)
@@ -20,19 +20,6 @@ from mistral.services.workflows import visible
 
 text = wtypes.text
 JSON_COLUMNS = frozenset({'variables'})
-
-
-def _json_body() -> dict:
-    """The request body as a JSON object. The body is parsed here rather
-    than by WSME so that unknown keys get upstream's own message."""
-    try:
-        body = json.loads(pecan.request.body or b'{}')
-    except ValueError as e:
-        raise exc.InputError(f'Malformed JSON body: {e}')
-    if not isinstance(body, dict):
-        raise exc.InputError('The request body must be a JSON object, got '
-                             f'{type(body).__name__}')
-    return body
 
 
 class EnvironmentsController(rest.RestController):
@@ -84,7 +71,7 @@ class EnvironmentsController(rest.RestController):
     @pecan.expose('json')
     @errors.text_endpoint
     def post(self, **_ignored):
-        body = _json_body()
+        body = json_body()
         env_service.check_keys(body, env_service.CREATE_KEYS)
         values = env_service.clean_values(body)
         try:
@@ -105,7 +92,7 @@ class EnvironmentsController(rest.RestController):
     def put(self, *path, **_ignored):
         if path:
             raise exc.NotFoundError('Resource', path=pecan.request.path)
-        body = _json_body()
+        body = json_body()
         name = body.pop('name', None)
         if not name or not isinstance(name, str):
             raise exc.InputError('Name of the environment is not provided.')
