@@ -1,7 +1,6 @@
 """/v2/cron_triggers (no PUT: a trigger is replaced by delete + create)"""
 from __future__ import annotations
 
-
 import pecan
 import sqlalchemy as sa
 from pecan import rest

@@ -1,7 +1,6 @@
 """/v2/environments"""
 from __future__ import annotations
 
-
 import pecan
 import sqlalchemy as sa
 from pecan import rest
