@@ -155,6 +155,8 @@ class Process:
             merge_strategy=conf.engine.merge_strategy,
             inline_pure_actions=conf.engine.inline_pure_actions,
             context_versioning=conf.context_versioning.enabled,
+            executor_alive_s=(conf.action_heartbeat.check_interval *
+                              conf.action_heartbeat.max_missed_heartbeats),
         ), outbox_resend_after=conf.engine.outbox_resend_after,
             heartbeat_settings=HeartbeatSettings(
                 interval=conf.action_heartbeat.check_interval,
@@ -190,7 +192,8 @@ class Process:
         conf = self.conf
         interval = conf.action_heartbeat.check_interval
         executor = Executor(transport, conf.engine.topic,
-                            heartbeat_interval=interval)
+                            heartbeat_interval=interval,
+                            host=conf.executor.host)
         if interval > 0:
             executor.start_heartbeats()
         server = transport.serve(conf.executor.topic, conf.executor.host,

@@ -8,7 +8,7 @@ from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
 from mistral.actions import registry
-from mistral.engine import adhoc, launch
+from mistral.engine import adhoc, heartbeats, launch
 from mistral.executor import executor
 from mistral.lang.specs import TaskSpec
 from mistral.services import workflows as wf_service
@@ -63,6 +63,11 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
     target = spec.policies.get('target')
     if target is not None:
         target = str(expressions.evaluate(target, data))
+        if run.settings.executor_alive_s and not heartbeats.executor_alive(
+                run.session, target, run.settings.executor_alive_s):
+            raise exc.InputError(
+                f"No executor with host '{target}' is running [task="
+                f'{task_ex.name}, target={target}]')
     wf_ex = run.wf_ex
     action_ex = models.ActionExecution(
         id=models.new_id(),

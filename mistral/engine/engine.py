@@ -11,6 +11,7 @@ import threading
 from typing import Any, Callable
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from mistral import exceptions as exc
@@ -242,9 +243,18 @@ class Engine:
                 action_ex.state = state
             self._in_transaction(tx)
 
-    def report_running_actions(self, action_ex_ids: list[str]) -> None:
-        """Heartbeats from an executor."""
-        self.store.run_in_transaction(heartbeats.record, action_ex_ids)
+    def report_running_actions(self, action_ex_ids: list[str],
+                               executor_host: str | None = None) -> None:
+        """Heartbeats from an executor: for its running actions, and that
+        it is alive (so tasks may target it)."""
+        if action_ex_ids:
+            self.store.run_in_transaction(heartbeats.record, action_ex_ids)
+        if executor_host:
+            try:
+                self.store.run_in_transaction(heartbeats.record_executor,
+                                              executor_host)
+            except sa_exc.IntegrityError:
+                pass  # another engine recorded it at the same moment
 
     def on_action_lost(self, action_ex_id: str) -> None:
         """The executor of a running action died: run it again elsewhere

@@ -57,3 +57,29 @@ def find_lost(session: Session, settings: HeartbeatSettings,
                    sa.and_(ACTION.last_heartbeat.is_(None),
                            ACTION.created_at < never)))
         .limit(limit)))
+
+
+def _executor_key(host: str) -> str:
+    return f'executor:{host}'
+
+
+def record_executor(session: Session, host: str) -> None:
+    """Remember that an executor with this host name is alive."""
+    row = session.scalars(sa.select(models.MistralMetric).where(
+        models.MistralMetric.name == _executor_key(host))
+        .with_for_update()).first()
+    now = models.utcnow().isoformat(sep=' ')
+    if row is None:
+        session.add(models.MistralMetric(name=_executor_key(host), value=now))
+    else:
+        row.value = now
+
+
+def executor_alive(session: Session, host: str, within_s: float) -> bool:
+    """Whether an executor with this host name reported in time."""
+    value = session.scalar(sa.select(models.MistralMetric.value).where(
+        models.MistralMetric.name == _executor_key(host)))
+    if value is None:
+        return False
+    seen = datetime.datetime.fromisoformat(value)
+    return models.utcnow() - seen < datetime.timedelta(seconds=within_s)

@@ -46,6 +46,9 @@ class EngineSettings:
     inline_pure_actions: bool = True
     # Merge parallel branches by publish version ([context_versioning]).
     context_versioning: bool = True
+    # A task target must name an executor heard from within this many
+    # seconds; 0 skips the check (heartbeats off).
+    executor_alive_s: float = 0.0
 
 
 def lock_execution(session: Session,

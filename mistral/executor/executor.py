@@ -88,11 +88,13 @@ def _json_safe(value: Any) -> Any:
 class Executor:
     def __init__(self, transport: Transport, engine_topic: str,
                  report_for_s: float = 3600.0,
-                 heartbeat_interval: float = 20.0) -> None:
+                 heartbeat_interval: float = 20.0,
+                 host: str | None = None) -> None:
         self.transport = transport
         self.engine_topic = engine_topic
         self._report_for_s = report_for_s
         self._heartbeat_interval = heartbeat_interval
+        self._host = host
         self._stopped = threading.Event()
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -104,17 +106,20 @@ class Executor:
                          daemon=True).start()
 
     def _heartbeats(self) -> None:
-        while not self._stopped.wait(self._heartbeat_interval):
+        # The first one at once: it also tells the engines this executor
+        # (its host name, for task targets) is alive.
+        while True:
             with self._lock:
                 running = sorted(self._running)
-            if not running:
-                continue
             try:
                 self.transport.cast(self.engine_topic,
                                     'report_running_actions',
-                                    {'action_ex_ids': running})
+                                    {'action_ex_ids': running,
+                                     'executor_host': self._host})
             except Exception as e:
                 LOG.warning('Heartbeat not sent: %s', e)
+            if self._stopped.wait(self._heartbeat_interval):
+                return
 
     def stop(self) -> None:
         """Stop retrying result reports; the process is going away."""

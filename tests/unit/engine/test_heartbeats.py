@@ -1,6 +1,8 @@
 """Actions lost with their executor are noticed through heartbeats."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -117,3 +119,51 @@ slow:
     assert ok.state == states.SUCCESS, ok.state_info
     slow = [a for a in _actions(dying, ok.id) if a.name == 'std.sleep'][0]
     assert slow.last_heartbeat is not None
+
+
+@pytest.fixture
+def targeted(tmp_path):
+    url = f'sqlite:///{tmp_path}/target.sqlite'
+    migrations.upgrade(url)
+    store = Store.from_url(url)
+    transport = InProcessTransport()
+    engine = Engine(store, transport,
+                    EngineSettings(inline_pure_actions=False,
+                                   executor_alive_s=5.0))
+    executor = Executor(transport, 'mistral_engine', heartbeat_interval=0.5,
+                        host='exec-a')
+    transport.serve('mistral_engine', 'e', engine, 4)
+    transport.serve('mistral_executor', 'exec-a', executor, 4)
+    executor.start_heartbeats()
+    yield Services(store, transport, engine)
+    executor.stop()
+    transport.close()
+    store.dispose()
+
+
+def test_task_target_runs_on_that_executor_or_fails_clearly(targeted):
+    targeted.define("""
+version: '2.0'
+pinned:
+  input: [where]
+  output: {r: <% $.r %>}
+  tasks:
+    t:
+      action: std.echo output=pinned
+      target: <% $.where %>
+      publish: {r: <% task().result %>}
+""")
+    deadline = time.monotonic() + 5
+    while True:  # the executor's first heartbeat registers it
+        with targeted.store.read() as session:
+            if session.scalar(sa.select(models.MistralMetric.value).where(
+                    models.MistralMetric.name == 'executor:exec-a')):
+                break
+        assert time.monotonic() < deadline, 'executor never registered'
+        time.sleep(0.05)
+    ok = targeted.wait(targeted.start('pinned', {'where': 'exec-a'}))
+    assert ok.state == states.SUCCESS, ok.state_info
+    assert ok.output == {'r': 'pinned'}
+    lost = targeted.wait(targeted.start('pinned', {'where': 'nowhere'}))
+    assert lost.state == states.ERROR
+    assert "No executor with host 'nowhere' is running" in lost.state_info
