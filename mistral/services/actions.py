@@ -9,7 +9,7 @@ from mistral.actions import registry
 from mistral.db import models
 from mistral.lang import parser
 from mistral.lang.action_specs import ActionSpec, input_signature
-from mistral.services.workflows import visible
+from mistral.services.visibility import visible
 
 ADHOC = models.ActionDefinition
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral.db import models
 from mistral.lang import parser
-from mistral.services.workflows import find_workflow, visible
+from mistral.services.visibility import find_visible
+from mistral.services.workflows import find_workflow
 from mistral.utils import jsonutils
 from mistral.workflow import data_flow
 
@@ -245,16 +246,8 @@ def _equal_or_null(column, value):
 
 def find_cron_trigger(session: Session, identifier: str,
                       project_id: str) -> models.CronTrigger:
-    """By id or name: the caller's own trigger first, then a public one."""
-    row = session.get(CRON, identifier)
-    if row is not None and (row.project_id == project_id or
-                            row.scope == 'public'):
-        return row
-    rows = session.scalars(sa.select(CRON).where(
-        CRON.name == identifier, visible(CRON, project_id))).all()
-    if not rows:
-        raise exc.NotFoundError('CronTrigger', name=identifier)
-    return min(rows, key=lambda r: r.project_id != project_id)
+    """By id or name: the caller's own first, then a public one."""
+    return find_visible(session, CRON, 'CronTrigger', identifier, project_id)
 
 
 def delete_cron_trigger(session: Session, identifier: str,

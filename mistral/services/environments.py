@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from mistral import exceptions as exc
 from mistral.db import models
-from mistral.services.workflows import visible
+from mistral.services.visibility import find_visible
 
 ENV = models.Environment
 CREATE_KEYS = ('name', 'description', 'variables', 'scope')
@@ -72,17 +72,8 @@ def _variables(value: Any) -> dict:
 
 def find_environment(session: Session, identifier: str,
                      project_id: str) -> models.Environment:
-    """By id or name: the caller's own environment first, then a public
-    one."""
-    row = session.get(ENV, identifier)
-    if row is not None and (row.project_id == project_id or
-                            row.scope == 'public'):
-        return row
-    rows = session.scalars(sa.select(ENV).where(
-        ENV.name == identifier, visible(ENV, project_id))).all()
-    if not rows:
-        raise exc.NotFoundError('Environment', name=identifier)
-    return min(rows, key=lambda r: r.project_id != project_id)
+    """By id or name: the caller's own first, then a public one."""
+    return find_visible(session, ENV, 'Environment', identifier, project_id)
 
 
 def _own(session: Session, identifier: str,

@@ -12,6 +12,7 @@ from mistral.lang.action_specs import ActionSpec, WorkbookSpec
 from mistral.lang.specs import WorkflowSpec
 from mistral.services import actions as action_service
 from mistral.services import workflows as wf_service
+from mistral.services.visibility import visible
 from mistral.utils import safe_yaml
 
 WB = models.Workbook
@@ -21,7 +22,7 @@ def find_workbook(session: Session, name: str, namespace: str,
                   project_id: str) -> models.Workbook:
     row = session.scalars(sa.select(WB).where(
         WB.name == name, WB.namespace == (namespace or ''),
-        wf_service.visible(WB, project_id))).first()
+        visible(WB, project_id))).first()
     if row is None:
         raise exc.NotFoundError('Workbook', name=name,
                                 namespace=namespace or '')

@@ -11,6 +11,7 @@ from mistral import exceptions as exc
 from mistral.db import models
 from mistral.lang import parser
 from mistral.lang.specs import WorkflowSpec
+from mistral.services.visibility import visible
 
 
 def _is_uuid(value: str) -> bool:
@@ -19,11 +20,6 @@ def _is_uuid(value: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def visible(model, project_id: str):
-    """Rows the caller may see: its own and public ones."""
-    return sa.or_(model.project_id == project_id, model.scope == 'public')
 
 
 def find_workflow(session: Session, identifier: str, namespace: str | None,

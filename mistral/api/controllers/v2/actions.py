@@ -22,7 +22,7 @@ from mistral.api.services import (reject_extra_path, ApiServices, base_url, plai
 from mistral.api.types import timestamp
 from mistral.db import models
 from mistral.services import actions as action_service
-from mistral.services.workflows import visible
+from mistral.services.visibility import visible
 
 text = wtypes.text
 _ID_NAMESPACE = uuid.UUID('6f1bd7a4-5a53-4b43-9d0b-0d8c3b0c2f61')

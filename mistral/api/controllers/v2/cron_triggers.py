@@ -15,7 +15,7 @@ from mistral.api.services import (reject_extra_path, ApiServices, base_url,
                                   plain, request_context, truthy)
 from mistral.db import models
 from mistral.services import cron_triggers as cron_service
-from mistral.services.workflows import visible
+from mistral.services.visibility import visible
 
 text = wtypes.text
 JSON_COLUMNS = frozenset({'workflow_input', 'workflow_params'})

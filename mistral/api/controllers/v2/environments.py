@@ -15,7 +15,7 @@ from mistral.api.services import (reject_extra_path, ApiServices, base_url,
                                   plain, request_context)
 from mistral.db import models
 from mistral.services import environments as env_service
-from mistral.services.workflows import visible
+from mistral.services.visibility import visible
 
 text = wtypes.text
 JSON_COLUMNS = frozenset({'variables'})

@@ -15,7 +15,7 @@ from mistral.api.services import (reject_extra_path, ApiServices, base_url, plai
 from mistral.db import models
 from mistral.lang import parser
 from mistral.services import workbooks as wb_service
-from mistral.services.workflows import visible
+from mistral.services.visibility import visible
 
 text = wtypes.text
 

@@ -14,6 +14,7 @@ from mistral.api.services import (reject_extra_path, ApiServices, base_url, plai
                                   truthy)
 from mistral.db import models
 from mistral.services import workflows as wf_service
+from mistral.services.visibility import visible
 
 text = wtypes.text
 class WorkflowsController(rest.RestController):
@@ -50,7 +51,7 @@ class WorkflowsController(rest.RestController):
         model = models.WorkflowDefinition
         query = sa.select(model)
         if not truthy(all_projects):
-            query = query.where(wf_service.visible(
+            query = query.where(visible(
                 model, request_context().project_id))
         with self.services.store.read() as session:
             rows = listing.apply(session, query, model, params,
