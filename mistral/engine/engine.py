@@ -28,6 +28,12 @@ from mistral.workflow import states
 
 LOG = logging.getLogger(__name__)
 
+# Jobs that carry an event from one execution to another (see run_job).
+_EXECUTION_JOBS = frozenset({'on_workflow_complete', 'on_subworkflow_state',
+                             'pause_workflow', 'resume_workflow',
+                             'cancel_workflow'})
+_CANCELLED_INFO = 'Cancelled with its parent execution'
+
 
 class Engine:
     def __init__(self, store: Store, transport: Transport,
@@ -279,24 +285,43 @@ class Engine:
 
     def on_workflow_complete(self, wf_ex_id: str) -> None:
         """A sub-workflow ended: let its parent task go on."""
-        def tx(session: Session, box: outbox_mod.Outbox) -> None:
-            child = session.get(models.WorkflowExecution, wf_ex_id)
-            if child is None or child.task_execution_id is None:
-                return
-            parent_id = session.scalar(
-                sa.select(models.TaskExecution.workflow_execution_id).where(
-                    models.TaskExecution.id == child.task_execution_id))
-            if parent_id is None:
-                return
-            parent = lock_execution(session, parent_id)
-            session.refresh(child)
+        self._in_transaction(self._workflow_complete, wf_ex_id)
+
+    @staticmethod
+    def _parent_of(session: Session, wf_ex_id: str
+                   ) -> tuple[models.WorkflowExecution | None,
+                              models.WorkflowExecution | None]:
+        """The sub-workflow execution and its parent, the parent locked."""
+        child = session.get(models.WorkflowExecution, wf_ex_id)
+        if child is None or child.task_execution_id is None:
+            return None, None
+        parent_id = session.scalar(
+            sa.select(models.TaskExecution.workflow_execution_id).where(
+                models.TaskExecution.id == child.task_execution_id))
+        if parent_id is None:
+            return None, None
+        parent = lock_execution(session, parent_id)
+        session.refresh(child)
+        return child, parent
+
+    def _workflow_complete(self, session: Session, box: outbox_mod.Outbox,
+                           wf_ex_id: str) -> None:
+        child, parent = self._parent_of(session, wf_ex_id)
+        if parent is not None:
             self._run(session, box, parent).on_subworkflow_complete(child)
 
-        self._in_transaction(tx)
+    def _subworkflow_state(self, session: Session, box: outbox_mod.Outbox,
+                           wf_ex_id: str) -> None:
+        child, parent = self._parent_of(session, wf_ex_id)
+        if parent is not None:
+            self._run(session, box, parent).on_subworkflow_state(child)
 
     def run_job(self, func_name: str, args: dict, job_id: str) -> None:
         """Run a due scheduled job; the job row is deleted in the same
         transaction, so the work happens once."""
+        if func_name in _EXECUTION_JOBS:
+            self._run_execution_job(func_name, args, job_id)
+            return
         handlers = {
             'run_delayed_task': WorkflowRun.run_delayed_task,
             'complete_delayed_task': WorkflowRun.complete_delayed_task,
@@ -325,16 +350,53 @@ class Engine:
 
         self._in_transaction(tx)
 
+    def _run_execution_job(self, func_name: str, args: dict,
+                           job_id: str) -> None:
+        """An event one execution sends another (a sub-workflow ended,
+        pause/resume/cancel travelling up or down the tree)."""
+        work = {
+            'on_workflow_complete': self._workflow_complete,
+            'on_subworkflow_state': self._subworkflow_state,
+            'pause_workflow': lambda session, box, execution_id:
+                self._change_state_in(session, box, execution_id,
+                                      WorkflowRun.pause),
+            'resume_workflow': lambda session, box, execution_id:
+                self._change_state_in(session, box, execution_id,
+                                      WorkflowRun.resume),
+            'cancel_workflow': lambda session, box, execution_id:
+                self._change_state_in(
+                    session, box, execution_id,
+                    lambda run: run.stop(states.CANCELLED, _CANCELLED_INFO)),
+        }[func_name]
+
+        def tx(session: Session, box: outbox_mod.Outbox) -> None:
+            # Deleting first also makes a second engine that claimed the
+            # same stale job wait here, then find nothing to do.
+            if jobs.delete(session, job_id):
+                work(session, box, **args)
+
+        try:
+            self._in_transaction(tx)
+        except exc.MistralError as e:
+            # Not applicable any more (say the child already ended): the
+            # job is done; retrying it would fail the same way.
+            LOG.warning('Job %s %s not applied: %s', func_name, args, e)
+            self.store.run_in_transaction(
+                lambda session: jobs.delete(session, job_id))
+
     def _change_state(self, execution_id: str,
                       change: Callable[[WorkflowRun], None]) -> dict:
-        def tx(session: Session, box: outbox_mod.Outbox) -> dict:
-            wf_ex = lock_execution(session, execution_id)
-            if wf_ex is None:
-                raise exc.NotFoundError('WorkflowExecution', id=execution_id)
-            change(self._run(session, box, wf_ex))
-            return {'id': wf_ex.id, 'state': wf_ex.state}
+        return self._in_transaction(self._change_state_in, execution_id,
+                                    change)
 
-        return self._in_transaction(tx)
+    def _change_state_in(self, session: Session, box: outbox_mod.Outbox,
+                         execution_id: str,
+                         change: Callable[[WorkflowRun], None]) -> dict:
+        wf_ex = lock_execution(session, execution_id)
+        if wf_ex is None:
+            raise exc.NotFoundError('WorkflowExecution', id=execution_id)
+        change(self._run(session, box, wf_ex))
+        return {'id': wf_ex.id, 'state': wf_ex.state}
 
     def _change_task(self, task_ex_id: str,
                      change: Callable[[WorkflowRun, models.TaskExecution],
@@ -361,24 +423,9 @@ class Engine:
     def skip_task(self, task_ex_id: str) -> dict:
         return self._change_task(task_ex_id, WorkflowRun.skip_task)
 
-    def cancel_workflow(self, execution_id: str) -> dict:
-        return self.stop_workflow(execution_id, states.CANCELLED,
-                                  'Cancelled with its parent execution')
-
     def on_subworkflow_state(self, wf_ex_id: str) -> None:
         """A sub-workflow was paused or resumed: let its parent follow."""
-        def tx(session: Session, box: outbox_mod.Outbox) -> None:
-            child = session.get(models.WorkflowExecution, wf_ex_id)
-            if child is None or child.task_execution_id is None:
-                return
-            parent_id = session.scalar(
-                sa.select(models.TaskExecution.workflow_execution_id).where(
-                    models.TaskExecution.id == child.task_execution_id))
-            parent = lock_execution(session, parent_id)
-            session.refresh(child)
-            self._run(session, box, parent).on_subworkflow_state(child)
-
-        self._in_transaction(tx)
+        self._in_transaction(self._subworkflow_state, wf_ex_id)
 
     def pause_workflow(self, execution_id: str) -> dict:
         return self._change_state(execution_id, WorkflowRun.pause)

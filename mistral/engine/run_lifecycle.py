@@ -130,7 +130,8 @@ class LifecycleMixin:
 
     def _propagate(self, previous: str, state: str) -> None:
         """Pause, resume and cancel travel down to running sub-workflows,
-        and pause/resume up to the parent, each in its own transaction."""
+        and pause/resume up to the parent, each in its own transaction
+        (a job due at once: it survives the death of any engine)."""
         if state == states.PAUSED:
             down = ('pause_workflow', {states.RUNNING})
         elif state == states.RUNNING and previous == states.PAUSED:
@@ -148,12 +149,10 @@ class LifecycleMixin:
                 .where(models.TaskExecution.workflow_execution_id ==
                        self.wf_ex.id,
                        models.WorkflowExecution.state.in_(child_states))):
-            self.outbox.add(self.settings.engine_topic, method,
-                            {'execution_id': child_id})
+            self.outbox.schedule(method, {'execution_id': child_id}, 0)
         if self.wf_ex.task_execution_id and state != states.CANCELLED:
-            self.outbox.add(self.settings.engine_topic,
-                            'on_subworkflow_state',
-                            {'wf_ex_id': self.wf_ex.id})
+            self.outbox.schedule('on_subworkflow_state',
+                                 {'wf_ex_id': self.wf_ex.id}, 0)
 
     def on_subworkflow_state(self, child: models.WorkflowExecution) -> None:
         """A child was paused or resumed on its own: follow it."""

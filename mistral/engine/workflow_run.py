@@ -659,10 +659,10 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
                 self.parent_run.finished_children.append(self.wf_ex)
             else:
                 # Tell the parent in its own transaction (locks are always
-                # taken parent-free).
-                self.outbox.add(self.settings.engine_topic,
-                                'on_workflow_complete',
-                                {'wf_ex_id': self.wf_ex.id})
+                # taken parent-free), through a job due at once: unlike a
+                # message, it is not lost if the engine running it dies.
+                self.outbox.schedule('on_workflow_complete',
+                                     {'wf_ex_id': self.wf_ex.id}, 0)
 
     def check_size(self, kind: str, field: str, value: Any) -> None:
         limit = self.settings.field_size_limit_kb

@@ -21,6 +21,11 @@ from mistral.utils import jsonutils
 
 LOG = logging.getLogger(__name__)
 
+# How long one report of a result waits for the engine's answer, at first
+# and at most (the wait doubles with each try).
+REPORT_FIRST_TIMEOUT_S = 5.0
+REPORT_MAX_TIMEOUT_S = 60.0
+
 
 def action_context(execution_context: dict) -> lib_context.ActionContext:
     execution = lib_context.ExecutionContext(
@@ -158,10 +163,14 @@ class Executor:
         payload = {'action_ex_id': action_ex_id, 'result': result}
         deadline = time.monotonic() + self._report_for_s
         delay = 0.2
+        # The first tries wait briefly: an engine that died holding the call
+        # never answers, and the result must reach another engine soon. A
+        # busy engine that answers late only gets a harmless duplicate.
+        call_timeout = REPORT_FIRST_TIMEOUT_S
         while True:
             try:
                 self.transport.call(self.engine_topic, 'on_action_complete',
-                                    payload, timeout=60)
+                                    payload, timeout=call_timeout)
                 return
             except Exception as e:  # transport trouble: try again
                 if isinstance(e, exc.MistralError) and not isinstance(
@@ -177,3 +186,4 @@ class Executor:
                             'retrying in %.1fs', action_ex_id, e, delay)
                 self._stopped.wait(delay)
                 delay = min(delay * 2, 30.0)
+                call_timeout = min(call_timeout * 2, REPORT_MAX_TIMEOUT_S)
