@@ -102,6 +102,13 @@ EXECUTOR_OPTS = [
                help='Actions one executor runs at the same time with '
                     'in-process RPC; over a broker, oslo.messaging\'s '
                     'executor_thread_pool_size applies.'),
+    cfg.StrOpt('action_runner', default='thread',
+               choices=['thread', 'process'],
+               help='"thread" runs each action in an executor thread; an '
+                    'action past its task\'s timeout is reported failed '
+                    'but cannot be stopped. "process" runs each action in '
+                    'a child process that is killed at the deadline, for a '
+                    'few milliseconds more per action.'),
 ]
 
 

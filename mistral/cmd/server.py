@@ -193,7 +193,8 @@ class Process:
         interval = conf.action_heartbeat.check_interval
         executor = Executor(transport, conf.engine.topic,
                             heartbeat_interval=interval,
-                            host=conf.executor.host)
+                            host=conf.executor.host,
+                            action_runner=conf.executor.action_runner)
         if interval > 0:
             executor.start_heartbeats()
         server = transport.serve(conf.executor.topic, conf.executor.host,

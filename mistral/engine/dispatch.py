@@ -2,6 +2,7 @@
 (a plain task has one unit; a with-items task one per item)."""
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from mistral import exceptions as exc
@@ -112,7 +113,21 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
         'action_name': resolved.system_name,
         'params': resolved.params,
         'execution_context': execution_context,
+        'timeout': action_timeout(task_ex),
     }, server=target)
+
+
+# The task's own timeout fires first and gives the task its upstream
+# message; the executor stops the action this much later.
+ACTION_TIMEOUT_GRACE_S = 1.0
+
+
+def action_timeout(task_ex: models.TaskExecution) -> float | None:
+    """Seconds the action may run: until its task's timeout, if any."""
+    deadline = (task_ex.runtime_context or {}).get('deadline')
+    if deadline is None:
+        return None
+    return max(deadline - time.time(), 0.0) + ACTION_TIMEOUT_GRACE_S
 
 
 def start_subworkflow(run: 'WorkflowRun', task_ex: models.TaskExecution,

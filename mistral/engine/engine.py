@@ -202,7 +202,9 @@ class Engine:
                     'params': resolved.params,
                     'execution_context': {
                         'action_execution_id': action_ex.id,
-                        'project_id': project_id}}, server=target)
+                        'project_id': project_id},
+                    'timeout': float(timeout) if timeout else None},
+                    server=target)
             return action_ex, resolved, run_sync
 
         action_ex, resolved, run_sync = self._in_transaction(create)
@@ -212,8 +214,11 @@ class Engine:
                 {'action_name': resolved.system_name,
                  'params': resolved.params,
                  'execution_context': {'action_execution_id': action_ex.id,
-                                       'project_id': project_id}},
-                server=target, timeout=float(timeout) if timeout else 60.0)
+                                       'project_id': project_id},
+                 'timeout': float(timeout) if timeout else None},
+                server=target,
+                # The executor answers with a timeout error at the deadline.
+                timeout=float(timeout) + 10 if timeout else 60.0)
             if save:
                 self._in_transaction(
                     lambda s, b: self._complete_standalone(

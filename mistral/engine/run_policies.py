@@ -3,6 +3,7 @@ delays through scheduled jobs, retries, timeouts and keep-result."""
 from __future__ import annotations
 
 import logging
+import time
 
 import sqlalchemy as sa
 
@@ -47,6 +48,10 @@ class PoliciesMixin:
         self._set_task_state(task_ex, states.RUNNING)
         task_ex.state_info = None
         if start.timeout > 0:
+            # Executors stop the task's actions at this (wall clock) time.
+            task_ex.runtime_context = {
+                **(task_ex.runtime_context or {}),
+                'deadline': time.time() + start.timeout}
             self.outbox.schedule('timeout_task',
                                  {'task_ex_id': task_ex.id,
                                   'timeout': start.timeout}, start.timeout)

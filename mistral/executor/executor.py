@@ -16,6 +16,7 @@ from mistral_lib.actions import context as lib_context
 
 from mistral import exceptions as exc
 from mistral.actions import registry
+from mistral.executor import runners
 from mistral.rpc.base import Transport
 from mistral.utils import jsonutils
 
@@ -94,8 +95,10 @@ class Executor:
     def __init__(self, transport: Transport, engine_topic: str,
                  report_for_s: float = 3600.0,
                  heartbeat_interval: float = 20.0,
-                 host: str | None = None) -> None:
+                 host: str | None = None,
+                 action_runner: str = runners.THREAD) -> None:
         self.transport = transport
+        self._runner = runners.runner(action_runner)
         self.engine_topic = engine_topic
         self._report_for_s = report_for_s
         self._heartbeat_interval = heartbeat_interval
@@ -131,25 +134,29 @@ class Executor:
         self._stopped.set()
 
     def run_action(self, action_ex_id: str, action_name: str, params: dict,
-                   execution_context: dict) -> None:
-        with self._lock:
-            self._running.add(action_ex_id)
-        try:
-            result = run_action(action_name, params, execution_context)
-            if result is not None:
-                self._report(action_ex_id, result)
-        finally:
-            with self._lock:
-                self._running.discard(action_ex_id)
+                   execution_context: dict,
+                   timeout: float | None = None) -> None:
+        """Run an action and report its result. `timeout`: seconds after
+        which the action is stopped (see runners) and reported failed."""
+        result = self.run_action_sync(action_name, params,
+                                      execution_context, timeout,
+                                      action_ex_id)
+        if result is not None:
+            self._report(action_ex_id, result)
 
     def run_action_sync(self, action_name: str, params: dict,
-                        execution_context: dict) -> dict | None:
+                        execution_context: dict,
+                        timeout: float | None = None,
+                        action_ex_id: str | None = None) -> dict | None:
         """Run an action and answer with its result (standalone runs)."""
-        action_ex_id = execution_context.get('action_execution_id')
+        action_ex_id = action_ex_id or execution_context.get(
+            'action_execution_id')
         with self._lock:
             self._running.add(action_ex_id)
         try:
-            return run_action(action_name, params, execution_context)
+            return self._runner(run_action,
+                                (action_name, params, execution_context),
+                                timeout)
         finally:
             with self._lock:
                 self._running.discard(action_ex_id)
