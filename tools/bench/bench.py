@@ -413,6 +413,40 @@ def scenario_with_items_c10(
     return _with_items(api, tag, timeout, "with_items_c10", 10)
 
 
+SCALE_ITEMS = (625, 1250, 2500, 5000)
+SCALE_TASKS = (25, 50, 100, 200)
+
+
+def scenario_scale_items(api: Api, tag: str, timeout: float) -> list[Sample]:
+    """``with-items`` over 625, 1,250, 2,500 and 5,000 items: one row per
+    size, so the table shows how the time grows with the list."""
+    samples = []
+    for size in SCALE_ITEMS:
+        name = f"bench_scale_items_{size}_{tag}"
+        items = list(range(size))
+        seconds, execution = run_one(
+            api, with_items_definition(name, None), name, {"items": items},
+            timeout,
+        )
+        check_execution(api, execution, {"result": items}, 1)
+        samples.append(Sample(f"items:{size}", seconds, size, "items/s"))
+    return samples
+
+
+def scenario_scale_tasks(api: Api, tag: str, timeout: float) -> list[Sample]:
+    """Chains of 25, 50, 100 and 200 ``std.noop`` tasks: one row per
+    length."""
+    samples = []
+    for length in SCALE_TASKS:
+        name = f"bench_scale_tasks_{length}_{tag}"
+        seconds, execution = run_one(
+            api, noop_chain(name, length), name, {}, timeout
+        )
+        check_execution(api, execution, {"last": f"t{length}"}, length)
+        samples.append(Sample(f"tasks:{length}", seconds, length, "tasks/s"))
+    return samples
+
+
 def scenario_publish(api: Api, tag: str, timeout: float) -> list[Sample]:
     """Chain of 20 tasks, each publishing a YAQL and a Jinja value.
 
@@ -595,11 +629,17 @@ SCENARIOS: dict[str, Scenario] = {
     "subworkflow": scenario_subworkflow,
     "upload": scenario_upload,
     "list": scenario_list,
+    "scale_items": scenario_scale_items,
+    "scale_tasks": scenario_scale_tasks,
 }
+# Run only when asked for: they take minutes against upstream.
+OPTIONAL = ("scale_items", "scale_tasks")
 
 # Table rows each scenario produces (so FAILED scenarios still get their rows).
 ROWS: dict[str, list[str]] = {name: [name] for name in SCENARIOS}
 ROWS["list"] = ["list:executions", "list:workflows"]
+ROWS["scale_items"] = [f"items:{n}" for n in SCALE_ITEMS]
+ROWS["scale_tasks"] = [f"tasks:{n}" for n in SCALE_TASKS]
 
 
 # --------------------------------------------------------------------------
@@ -783,8 +823,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--scenarios",
-        default=",".join(SCENARIOS),
-        help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)",
+        default=",".join(n for n in SCENARIOS if n not in OPTIONAL),
+        help=f"comma-separated subset of {','.join(SCENARIOS)} (default "
+        f"all but {','.join(OPTIONAL)})",
     )
     parser.add_argument(
         "--repeat",
