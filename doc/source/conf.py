@@ -10,7 +10,12 @@ project = 'Mistral'
 author = 'The Mistral team'
 copyright = 'The Mistral team; licensed under the Apache License 2.0'
 
-extensions = []
+import os
+import sys
+
+# doc/ext: the reference page built from the OpenAPI document.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'ext'))
+extensions = ['openapi_reference']
 
 root_doc = 'index'
 source_suffix = {'.rst': 'restructuredtext'}

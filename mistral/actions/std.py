@@ -22,16 +22,41 @@ class NoOpAction(actions.Action):
         return None
 
 
+class AsyncNoOpAction(NoOpAction):
+    """Does nothing; stays RUNNING until completed through the API.
+
+    The result is set with PUT /v2/action_executions/<id>.
+    """
+
+    runs_in_engine = False
+
+    def is_sync(self) -> bool:
+        return False
+
+
+def _non_negative(value: Any) -> float:
+    """A number of seconds; anything invalid or negative counts as 0."""
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 class EchoAction(actions.Action):
-    """Returns its `output` parameter unchanged."""
+    """Returns its `output` parameter unchanged, after `delay` seconds."""
 
-    # Pure and instant: the engine may run it without an executor.
+    # Pure and instant, unless delayed: the engine may run it without an
+    # executor.
     runs_in_engine = True
+    slow_inputs = ('delay',)
 
-    def __init__(self, output: Any) -> None:
+    def __init__(self, output: Any, delay: float = 0) -> None:
         self.output = output
+        self.delay = _non_negative(delay)
 
     def run(self, context: Any) -> Any:
+        if self.delay:
+            time.sleep(self.delay)
         return self.output
 
     def test(self, context: Any) -> Any:
@@ -48,7 +73,8 @@ class FailAction(actions.Action):
         self.error_data = error_data
 
     def run(self, context: Any) -> actions.Result:
-        if self.error_data is not None:
+        # Like upstream, empty error data ({} or "") counts as none.
+        if self.error_data:
             return actions.Result(error=self.error_data)
         raise exc.ActionError('Fail action expected exception.')
 
@@ -60,13 +86,31 @@ class SleepAction(actions.Action):
     """Sleeps `seconds` seconds, then returns null."""
 
     def __init__(self, seconds: float = 1) -> None:
-        try:
-            self.seconds = max(float(seconds), 0.0)
-        except (TypeError, ValueError):
-            self.seconds = 0.0
+        self.seconds = _non_negative(seconds)
 
     def run(self, context: Any) -> None:
         time.sleep(self.seconds)
 
     def test(self, context: Any) -> None:
         return None
+
+
+class TestDictAction(actions.Action):
+    """Returns a dict of `size` entries {key_prefix + i: val} (load tests)."""
+
+    def __init__(self, size: int = 0, key_prefix: str = '',
+                 val: Any = '') -> None:
+        try:
+            self.size = max(int(size), 0)
+        except (TypeError, ValueError):
+            raise exc.ActionError(
+                f'std.test_dict: size must be an integer, got {size!r}') \
+                from None
+        self.key_prefix = key_prefix
+        self.val = val
+
+    def run(self, context: Any) -> dict:
+        return {f'{self.key_prefix}{i}': self.val for i in range(self.size)}
+
+    def test(self, context: Any) -> dict:
+        return {}

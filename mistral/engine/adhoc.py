@@ -16,6 +16,7 @@ from mistral.actions import registry
 from mistral.expressions import functions
 from mistral.lang.action_specs import ActionSpec
 from mistral.services import actions as action_service
+from mistral.services import dynamic_actions as dynamic_service
 from mistral.workflow import data_flow
 
 MAX_CHAIN = 10
@@ -27,6 +28,8 @@ class ResolvedAction:
     params: dict
     # Output expressions to apply to the result, innermost first.
     output_transforms: list = field(default_factory=list)
+    # A dynamic action's class and code (see actions.dynamic), else None.
+    source: dict | None = None
 
 
 def _lookup(session: Session, name: str, namespace: str, project_id: str,
@@ -45,15 +48,23 @@ def resolve(session: Session, name: str, params: dict, namespace: str,
             prefix: str | None = None) -> ResolvedAction:
     transforms: list = []
     seen: list[str] = []
+    source = None
     while name not in registry.system_actions():
         if name in seen or len(seen) >= MAX_CHAIN:
             raise exc.InputError(
                 f'Ad-hoc action chain is cyclic or deeper than {MAX_CHAIN}: '
                 f'{" -> ".join(seen + [name])}')
         seen.append(name)
-        row = _lookup(session, name, namespace, project_id, prefix)
+        row = _lookup(session, name, namespace, project_id, prefix) \
+            if registry.provider_enabled('adhoc') else None
         if row is None:
-            raise exc.ActionNotFoundError(name)
+            # Providers in upstream's order: legacy, adhoc, dynamic.
+            if registry.provider_enabled('dynamic'):
+                source = dynamic_service.find_for_run(session, name,
+                                                      namespace, project_id)
+            if source is None:
+                raise exc.ActionNotFoundError(name)
+            break
         spec = ActionSpec.from_dict(row.name, row.spec)
         declared = {p.name for p in spec.input}
         # Undeclared input is ignored, as upstream documents.
@@ -67,8 +78,8 @@ def resolve(session: Session, name: str, params: dict, namespace: str,
         if spec.output is not None:
             transforms.insert(0, spec.output)
         name = spec.base
-    registry.get(name).check_input(params)
-    return ResolvedAction(name, params, transforms)
+    registry.lookup(name, source).check_input(params)
+    return ResolvedAction(name, params, transforms, source)
 
 
 def transform_output(transforms: list, result: Any) -> Any:

@@ -86,7 +86,8 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
         runtime_context={'index': index} if index is not None else {},
         # Asynchronous actions wait for PUT /v2/action_executions/<id>;
         # heartbeats only watch synchronous ones.
-        is_sync=executor.is_sync_action(resolved.system_name),
+        is_sync=executor.is_sync_action(resolved.system_name,
+                                        resolved.source),
         accepted=False,
         spec={'name': name, 'base': resolved.system_name,
               'output_transforms': resolved.output_transforms},
@@ -101,8 +102,12 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
         'project_id': wf_ex.project_id,
         'with_items_index': index,
     }
+    if resolved.source is not None:
+        # A dynamic action: its code travels with it to the executor.
+        execution_context['action_source'] = resolved.source
     if target is None and run.settings.inline_pure_actions and \
-            registry.get(resolved.system_name).runs_in_engine:
+            resolved.source is None and \
+            registry.get(resolved.system_name).inline_with(resolved.params):
         # Nothing to gain from a round trip to an executor.
         run.inline_results.append((action_ex, executor.run_action(
             resolved.system_name, resolved.params, execution_context),

@@ -46,6 +46,20 @@ class FlowMixin:
                                   tuple((c.task_name, 'on-success')
                                         for c in cmds))
 
+    def _live_task_names(self, join_name: str) -> set[str]:
+        """Tasks that are open or about to start: the sources from which
+        the inbound tasks of a join may still be reached."""
+        live = set(self.session.scalars(
+            sa.select(models.TaskExecution.name).where(
+                models.TaskExecution.workflow_execution_id == self.wf_ex.id,
+                models.TaskExecution.state.in_(states.INCOMPLETE),
+                models.TaskExecution.name != join_name)))
+        live.update(c.task_name for c in self._queue
+                    if isinstance(c, commands.RunTask))
+        live.update(b['task_name'] for b in
+                    (self.wf_ex.runtime_context or {}).get('backlog', []))
+        return live
+
     def _run_join(self, cmd: commands.RunTask, spec: TaskSpec) -> None:
         task_ex = self.session.scalars(
             sa.select(models.TaskExecution).where(
@@ -81,13 +95,19 @@ class FlowMixin:
                 if (t := latest.get(name)) is not None else None)
             for name in inbound_names}
         status = direct.join_status(spec, status_by_name)
+        reachable = None
+        if status != direct.JOIN_READY:
+            # Which inbound tasks that have not triggered it can still run
+            # (again, in a loop)?
+            reachable = direct.reachable_tasks(
+                self.spec, self._live_task_names(spec.name), spec.name)
+            status = direct.join_status(spec, status_by_name, reachable)
         if status == direct.JOIN_WAITING:
             task_ex.state_info = (
                 f'Blocked by tasks: {direct.blocking_tasks(status_by_name)}')
             return
         if status == direct.JOIN_FAILED:
-            failed = [n for n, s in status_by_name.items()
-                      if s and s.completed and not s.fired]
+            failed = direct.dead_inbound(status_by_name, reachable)
             self._complete_task(task_ex, states.ERROR,
                                 f'Failed by tasks: {failed}')
             return

@@ -46,7 +46,10 @@ def run_action(action_name: str, params: dict,
     None for an asynchronous action: its result arrives later through
     PUT /v2/action_executions/<id>."""
     try:
-        action = registry.get(action_name).instantiate(params)
+        # A dynamic action carries its code (see actions.dynamic).
+        action = registry.lookup(
+            action_name, execution_context.get('action_source')
+        ).instantiate(params)
     except exc.MistralError as e:
         return {'error': str(e)}
     try:
@@ -74,9 +77,9 @@ def _is_sync(action: Any) -> bool:
     return bool(is_sync()) if callable(is_sync) else True
 
 
-def is_sync_action(action_name: str) -> bool:
+def is_sync_action(action_name: str, source: dict | None = None) -> bool:
     """Whether the action class says it completes when run() returns."""
-    cls = registry.get(action_name).cls
+    cls = registry.lookup(action_name, source).cls
     is_sync = getattr(cls, 'is_sync', None)
     if not callable(is_sync):
         return True

@@ -1,6 +1,8 @@
 """YAQL (`<% %>`) support."""
 from __future__ import annotations
 
+import collections.abc  # noqa: F401  (yaql 3 uses it without importing it)
+import dataclasses
 import functools
 from typing import Any
 
@@ -15,15 +17,53 @@ from mistral.expressions import functions
 NAME = 'YAQL'
 _DATA = '__mistral_data'
 
-_ENGINE_OPTIONS = {
-    'yaql.limitIterators': -1,
-    'yaql.memoryQuota': -1,
-    'yaql.convertTuplesToLists': True,
-    'yaql.convertSetsToLists': False,
-    'yaql.iterableDicts': False,
-    'yaql.convertOutputData': True,
-    'yaql.convertInputData': True,
-}
+
+@dataclasses.dataclass(frozen=True)
+class YaqlSettings:
+    """The `[yaql]` options; defaults are upstream's."""
+    limit_iterators: int = -1
+    memory_quota: int = -1
+    convert_input_data: bool = True
+    convert_output_data: bool = True
+    convert_tuples_to_lists: bool = True
+    convert_sets_to_lists: bool = False
+    iterable_dicts: bool = False
+    keyword_operator: str = '=>'
+    allow_delegates: bool = False
+
+    @classmethod
+    def from_options(cls, group: Any) -> 'YaqlSettings':
+        """From any object with the option attributes (e.g. `conf.yaql`)."""
+        return cls(**{f.name: getattr(group, f.name)
+                      for f in dataclasses.fields(cls)})
+
+    def engine_options(self) -> dict:
+        return {
+            'yaql.limitIterators': self.limit_iterators,
+            'yaql.memoryQuota': self.memory_quota,
+            'yaql.convertInputData': self.convert_input_data,
+            'yaql.convertOutputData': self.convert_output_data,
+            'yaql.convertTuplesToLists': self.convert_tuples_to_lists,
+            'yaql.convertSetsToLists': self.convert_sets_to_lists,
+            'yaql.iterableDicts': self.iterable_dicts,
+        }
+
+
+DEFAULT_SETTINGS = YaqlSettings()
+
+# The yaql engine is built once per process, like upstream's; the
+# composition root (`mistral.cmd`) sets the options before any service
+# starts. Code that needs other options passes `settings` explicitly.
+_process_settings = [DEFAULT_SETTINGS]
+
+
+def configure(settings: YaqlSettings) -> None:
+    """Set the options every later evaluation uses by default."""
+    _process_settings[0] = settings
+
+
+def current_settings() -> YaqlSettings:
+    return _process_settings[0]
 
 
 def _wrap(impl):
@@ -38,31 +78,40 @@ def _wrap(impl):
     return call
 
 
-@functools.lru_cache(maxsize=1)
-def _engine():
-    return factory.YaqlFactory(keyword_operator='=>').create(
-        options=_ENGINE_OPTIONS)
+@functools.lru_cache(maxsize=8)
+def _engine(settings: YaqlSettings):
+    # An empty keyword operator turns `name => value` arguments off.
+    return factory.YaqlFactory(
+        keyword_operator=settings.keyword_operator or None,
+        allow_delegates=settings.allow_delegates,
+    ).create(options=settings.engine_options())
 
 
-@functools.lru_cache(maxsize=1)
-def _root_context():
-    ctx = yaql.create_context(delegates=False)
+@functools.lru_cache(maxsize=8)
+def _root_context(allow_delegates: bool):
+    ctx = yaql.create_context(delegates=allow_delegates)
     for name, impl in functions.FUNCTIONS.items():
         ctx.register_function(_wrap(impl), name=name)
     return ctx
 
 
 @functools.lru_cache(maxsize=4096)
-def parse(expression: str):
+def _parse(expression: str, settings: YaqlSettings):
     try:
-        return _engine()(expression)
+        return _engine(settings)(expression)
     except (yaql_exc.YaqlException, KeyError, ValueError, TypeError) as e:
         raise exc.ExpressionGrammarError(NAME, expression, str(e))
 
 
-def evaluate(expression: str, data: Any) -> Any:
-    parsed = parse(expression)
-    ctx = _root_context().create_child_context()
+def parse(expression: str, settings: YaqlSettings | None = None):
+    return _parse(expression, settings or current_settings())
+
+
+def evaluate(expression: str, data: Any,
+             settings: YaqlSettings | None = None) -> Any:
+    settings = settings or current_settings()
+    parsed = _parse(expression, settings)
+    ctx = _root_context(settings.allow_delegates).create_child_context()
     ctx[_DATA] = data
     try:
         result = parsed.evaluate(data=data, context=ctx)
@@ -71,7 +120,29 @@ def evaluate(expression: str, data: Any) -> Any:
     except Exception as e:
         raise exc.ExpressionEvaluationError(NAME, expression,
                                             f'{type(e).__name__}: {e}')
-    return _plain(result)
+    # With convert_output_data yaql has converted the result already,
+    # honouring the tuple and set options; without it, unwrap at least
+    # its frozen dicts and iterators (as upstream does) so the result can
+    # be stored.
+    return _unbox(result)
+
+
+def _unbox(value: Any) -> Any:
+    """Unwrap yaql's frozen dicts and iterators, keeping tuples and sets
+    as the options left them."""
+    if isinstance(value, yaql_utils.FrozenDict):
+        return {k: _unbox(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {k: _unbox(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unbox(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_unbox(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return value
+    if yaql_utils.is_iterator(value):
+        return [_unbox(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -70,19 +70,39 @@ def parse(text: str) -> tuple[str, dict]:
         pos = param.end()
 
 
-_WITH_ITEMS = re.compile(r'^\s*([\w\-]+)\s*in\s*(.+?)\s*$', re.DOTALL)
+# Upstream's grammar: a variable, `in`, then a JSON list or one expression.
+# Like upstream, only the start of a clause must match: text after the list
+# or expression is ignored. Several lists are several clauses (a YAML
+# list); `x, y in ...` is not a form upstream accepts.
+_WITH_ITEMS = re.compile(r'\s*([\w\-]+)\s*in\s*(\[.+\]|' + _EXPR + r')',
+                         re.DOTALL)
+WITH_ITEMS_FORMAT = ("Wrong format of 'with-items' property. Please use "
+                     "format 'var in {[some, list] | <% $.array %> }'")
 
 
-def parse_with_items(spec_value: str | list[str]) -> list[tuple[str, str]]:
-    """[(variable, expression or JSON list)] from `x in <% $.xs %>`."""
+def parse_with_items(spec_value: str | list[str]
+                     ) -> list[tuple[str, str | list]]:
+    """[(variable, expression or list)] from `x in <% $.xs %>` clauses.
+
+    A JSON list literal is decoded here, so a malformed one is a
+    definition error rather than a runtime one.
+    """
     clauses = [spec_value] if isinstance(spec_value, str) else spec_value
-    parsed = []
+    parsed: list[tuple[str, str | list]] = []
     for clause in clauses:
-        match = _WITH_ITEMS.match(clause) if isinstance(clause, str) \
-            else None
-        if not match:
+        if not isinstance(clause, str):
             raise exc.InputError(
-                f"Invalid with-items clause '{clause}': expected "
-                "'<name> in <expression or list>'")
-        parsed.append((match.group(1), match.group(2)))
+                f"'with-items' elements should be strings: {clause!r}")
+        match = _WITH_ITEMS.match(clause)
+        if not match:
+            raise exc.InputError(f'{WITH_ITEMS_FORMAT}: {clause!r}')
+        name, source = match.group(1), match.group(2)
+        if source.startswith('['):
+            try:
+                source = json.loads(source)
+            except ValueError as e:
+                raise exc.InputError(
+                    f"Invalid array in 'with-items' clause: {source}, "
+                    f'error: {e}')
+        parsed.append((name, source))
     return parsed

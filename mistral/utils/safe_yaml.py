@@ -80,7 +80,11 @@ def load(text: str | bytes) -> Any:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise exc.DSLParsingError(
             f'Definition is larger than {MAX_DOCUMENT_BYTES} bytes')
-    loader = _StrictLoader(text)
+    try:
+        # The reader checks the characters as soon as the loader is made.
+        loader = _StrictLoader(text)
+    except yaml.YAMLError as e:
+        raise exc.DSLParsingError(f'Definition could not be parsed: {e}')
     try:
         node = loader.get_single_node()
         if node is None:
@@ -98,7 +102,10 @@ def key_lines(text: str | bytes) -> dict[tuple, int]:
     keys and indexes; used to point errors at the YAML source."""
     if isinstance(text, bytes):
         text = text.decode('utf-8', errors='replace')
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except yaml.YAMLError:
+        return {}
     try:
         root = loader.get_single_node()
     except yaml.YAMLError:

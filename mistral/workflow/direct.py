@@ -123,23 +123,63 @@ JOIN_WAITING = 'waiting'
 JOIN_FAILED = 'failed'
 
 
-def join_status(task: TaskSpec, inbound: dict[str, Inbound | None]) -> str:
+def reachable_tasks(spec: WorkflowSpec, live: set[str],
+                    join_name: str) -> set[str] | None:
+    """Tasks that may still run: the live ones (running, delayed, waiting
+    or queued) and every task a transition path from them leads to,
+    guards ignored. Paths do not go on through the join itself, which
+    runs once. None when a reachable task has a transition whose target
+    is an expression: then any task may still run.
+    """
+    seen: set[str] = set()
+    stack = [name for name in live if name in spec.tasks]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == join_name:
+            continue
+        task = spec.task(name)
+        for clause in task.clauses():
+            for t in clause.next:
+                if t.is_engine_command:
+                    continue
+                if t.name not in spec.tasks:
+                    return None   # a target chosen at run time
+                stack.append(t.name)
+    return seen
+
+
+def join_status(task: TaskSpec, inbound: dict[str, Inbound | None],
+                reachable: set[str] | None = None) -> str:
     """Ready, still waiting, or never satisfiable, for a join task.
 
     `inbound` maps every inbound task name to its latest state (None when
-    the task has not run yet).
+    the task has not run yet). Without `reachable`, an inbound task is
+    known not to trigger the join only once it completed without doing
+    so; with it (see `reachable_tasks`), also when it is not among the
+    tasks that may still run.
     """
     total = len(inbound)
     need = total if task.join == 'all' else (1 if task.join == 'one'
                                              else int(task.join))
     fired = sum(1 for s in inbound.values() if s and s.fired)
-    dead = sum(1 for s in inbound.values() if s and s.completed and
-               not s.fired)
     if fired >= need:
         return JOIN_READY
-    if total - dead < need:
+    if total - len(dead_inbound(inbound, reachable)) < need:
         return JOIN_FAILED
     return JOIN_WAITING
+
+
+def dead_inbound(inbound: dict[str, Inbound | None],
+                 reachable: set[str] | None = None) -> list[str]:
+    """Inbound tasks that will not trigger the join any more."""
+    if reachable is None:
+        return [n for n, s in inbound.items()
+                if s and s.completed and not s.fired]
+    return [n for n, s in inbound.items()
+            if not (s and s.fired) and n not in reachable]
 
 
 def blocking_tasks(inbound: dict[str, Inbound | None]) -> list[str]:

@@ -4,38 +4,32 @@ Pure: the caller evaluates nothing itself, it passes the data in.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mistral import exceptions as exc
 from mistral import expressions
 from mistral.lang import inline
 
+
 def items(spec_value: str | list[str], data: dict) -> list[dict]:
     """The variables of every iteration, in order.
 
-    Several lists iterate in lockstep and must have the same length.
+    Several clauses iterate in lockstep and must have the same length.
     """
     lists: dict[str, list] = {}
     for name, source in inline.parse_with_items(spec_value):
-        if source.startswith('['):
-            try:
-                value: Any = json.loads(source)
-            except ValueError:
-                value = expressions.evaluate(source, data)
-        else:
-            value = expressions.evaluate(source, data)
-        if isinstance(value, dict) or isinstance(value, str) or \
+        value: Any = source if isinstance(source, list) else \
+            expressions.evaluate(source, data)
+        if isinstance(value, (dict, str)) or \
                 not hasattr(value, '__iter__'):
             raise exc.InputError(
                 f"with-items value of '{name}' must be a list, got "
                 f'{type(value).__name__}')
         lists[name] = list(value)
-    lengths = {len(v) for v in lists.values()}
-    if len(lengths) > 1:
-        raise exc.InputError('All arrays must have the same length for '
-                             f'with-items: {sorted(lengths)}')
-    count = lengths.pop() if lengths else 0
+    if len({len(v) for v in lists.values()}) > 1:
+        raise exc.InputError(f'Wrong input format for: {lists}. All arrays '
+                             'must have the same length.')
+    count = len(next(iter(lists.values()))) if lists else 0
     return [{name: values[i] for name, values in lists.items()}
             for i in range(count)]
 

@@ -9,6 +9,7 @@ import pathlib
 import socket
 import subprocess
 import sys
+from importlib import metadata
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -23,6 +24,16 @@ SYSTEM_ACTIONS = {
     'std.echo': 'mistral.actions.std.EchoAction',
     'std.fail': 'mistral.actions.std.FailAction',
     'std.sleep': 'mistral.actions.std.SleepAction',
+    'std.async_noop': 'mistral.actions.std.AsyncNoOpAction',
+    'std.test_dict': 'mistral.actions.std.TestDictAction',
+    'std.http': 'mistral.actions.std_http.HTTPAction',
+    'std.mistral_http': 'mistral.actions.std_http.MistralHTTPAction',
+    'std.email': 'mistral.actions.std_email.SendEmailAction',
+    'std.ssh': 'mistral.actions.std_ssh.SSHAction',
+    'std.ssh_proxied': 'mistral.actions.std_ssh.SSHProxiedAction',
+    'std.wait_ssh': 'mistral.actions.std_ssh.WaitSSHAction',
+    'std.javascript': 'mistral.actions.std_js.JavaScriptAction',
+    'std.js': 'mistral.actions.std_js.JavaScriptAction',
 }
 
 
@@ -75,7 +86,12 @@ def test_upgrade_populate_downgrade(any_db_url: str,
     assert f'{head} (head)' in current
 
     first = _db_manage(tmp_path, any_db_url, 'populate').stdout
-    assert f'{len(SYSTEM_ACTIONS)} added' in first
+    # Every installed action is added: ours, and those of other packages
+    # (CI installs the sample package of tests/fixtures).
+    installed = {ep.name for ep in metadata.entry_points(
+        group='mistral.actions')}
+    assert set(SYSTEM_ACTIONS) <= installed
+    assert f'{len(installed)} added' in first
     rows = _system_action_rows(any_db_url)
     for name, action_class in SYSTEM_ACTIONS.items():
         _, _, is_system, scope, project_id, namespace, cls, _ = rows[name]

@@ -1,6 +1,7 @@
 """The one-line `name k=v ...` syntax (spec §1.2)."""
 import pytest
 
+from mistral import exceptions as exc
 from mistral.lang import inline
 
 
@@ -107,3 +108,45 @@ def test_text_that_is_not_a_parameter_is_rejected(text):
 def test_missing_command_name_is_rejected(text):
     with pytest.raises(ValueError, match='command name'):
         inline.parse(text)
+
+
+# -- with-items clauses (spec §1.4) ----------------------------------------
+
+def test_with_items_single_clause():
+    assert inline.parse_with_items('x in <% $.xs %>') == [('x', '<% $.xs %>')]
+
+
+def test_with_items_list_of_clauses_and_json_lists():
+    assert inline.parse_with_items(
+        ['x in [1, 2]', 'y-2 in {{ _.ys }}', 'z in <% [3, 4] %>']) == [
+        ('x', [1, 2]), ('y-2', '{{ _.ys }}'), ('z', '<% [3, 4] %>')]
+
+
+def test_with_items_text_after_the_expression_is_ignored_as_upstream():
+    assert inline.parse_with_items('x in <% $.a %> and more') == [
+        ('x', '<% $.a %>')]
+
+
+@pytest.mark.parametrize('clause', [
+    'x, y in <% zip($.a, $.b) %>',   # upstream has no comma form
+    'x in $.xs',                      # not an expression or a list
+    'x from [1, 2]',
+    'in [1]',
+    'x in [1, 2',
+    'x in',
+])
+def test_with_items_malformed_clause_is_rejected(clause):
+    with pytest.raises(exc.InputError,
+                       match="Wrong format of 'with-items' property"):
+        inline.parse_with_items(clause)
+
+
+def test_with_items_bad_json_list_is_rejected():
+    with pytest.raises(exc.InputError,
+                       match="Invalid array in 'with-items' clause"):
+        inline.parse_with_items('x in [a, b]')
+
+
+def test_with_items_clause_must_be_a_string():
+    with pytest.raises(exc.InputError, match='should be strings'):
+        inline.parse_with_items(['x in [1]', {'y': 2}])

@@ -116,3 +116,11 @@ def test_workflow_definition_round_trips_through_the_parser():
     assert again.name == 'wf'
     assert again.raw == spec.raw
     assert parser.spec_from_stored('wf', spec.raw).tasks.keys() == {'t1'}
+
+
+def test_control_character_is_a_parsing_error() -> None:
+    # PyYAML's reader refuses it while the loader is being made.
+    with pytest.raises(exc.DSLParsingError,
+                       match='special characters are not allowed'):
+        safe_yaml.load('a\x16')
+    assert safe_yaml.key_lines('a\x16') == {}

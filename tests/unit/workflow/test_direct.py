@@ -406,6 +406,101 @@ def test_join_status(join, a, b, c, expected):
     assert status == expected
 
 
+# -- join reachability --------------------------------------------------------
+
+DEEP = spec_of("""
+wf:
+  tasks:
+    start:
+      on-success: b
+      on-error: c0
+    c0:
+      on-success: c
+    b:
+      on-success: j
+    c:
+      on-success: j
+    loop:
+      on-success:
+        - loop: <% $.again %>
+        - j: <% not $.again %>
+    j:
+      join: all
+      on-success: after
+    after:
+      on-success: c
+""")
+
+
+def test_reachable_tasks_follow_every_transition_ignoring_guards():
+    assert direct.reachable_tasks(DEEP, {'start'}, 'j') == {
+        'start', 'b', 'c0', 'c', 'j'}
+
+
+def test_reachable_tasks_do_not_go_on_through_the_join():
+    # `after` (and through it `c`) is only reachable through j itself.
+    assert direct.reachable_tasks(DEEP, {'b'}, 'j') == {'b', 'j'}
+
+
+def test_reachable_tasks_include_loops():
+    assert direct.reachable_tasks(DEEP, {'loop'}, 'j') == {'loop', 'j'}
+
+
+def test_reachable_tasks_unknown_with_a_target_chosen_at_run_time():
+    spec = spec_of("""
+wf:
+  tasks:
+    a:
+      on-success: <% $.next %>
+    b:
+      on-success: j
+    j:
+      join: all
+""")
+    assert direct.reachable_tasks(spec, {'a'}, 'j') is None
+    assert direct.reachable_tasks(spec, {'b'}, 'j') == {'b', 'j'}
+
+
+def test_join_fails_when_an_inbound_task_can_no_longer_be_reached():
+    # start succeeded and b fired: c0 (hence c) will never run.
+    inbound = {'b': FIRED, 'c': None}
+    reachable = direct.reachable_tasks(DEEP, set(), 'j')
+    assert direct.join_status(DEEP.task('j'), inbound) == direct.JOIN_WAITING
+    assert direct.join_status(DEEP.task('j'), inbound, reachable) == \
+        direct.JOIN_FAILED
+    assert direct.dead_inbound(inbound, reachable) == ['c']
+
+
+def test_join_waits_while_an_inbound_task_can_still_be_reached():
+    inbound = {'b': FIRED, 'c': None}
+    reachable = direct.reachable_tasks(DEEP, {'c0'}, 'j')
+    assert direct.join_status(DEEP.task('j'), inbound, reachable) == \
+        direct.JOIN_WAITING
+
+
+def test_join_waits_for_a_task_that_may_run_again_in_a_loop():
+    spec = spec_of("""
+wf:
+  tasks:
+    loop:
+      on-success:
+        - loop: <% $.again %>
+        - j: <% not $.again %>
+    other:
+      on-success: j
+    j:
+      join: all
+""")
+    inbound = {'loop': DEAD, 'other': FIRED}
+    assert direct.join_status(spec.task('j'), inbound) == direct.JOIN_FAILED
+    looping = direct.reachable_tasks(spec, {'loop'}, 'j')
+    assert direct.join_status(spec.task('j'), inbound, looping) == \
+        direct.JOIN_WAITING
+    ended = direct.reachable_tasks(spec, set(), 'j')
+    assert direct.join_status(spec.task('j'), inbound, ended) == \
+        direct.JOIN_FAILED
+
+
 def test_blocking_tasks_are_those_that_have_not_fired():
     assert direct.blocking_tasks({'a': FIRED, 'b': DEAD, 'c': None,
                                   'd': RUNNING}) == ['b', 'c', 'd']
