@@ -1,0 +1,1 @@
+"""The `event-engine` service: start workflows on notifications."""
