@@ -26,6 +26,10 @@ DEFAULT_OPTS = [
     cfg.BoolOpt('debug', default=False, help='Log at DEBUG level.'),
     cfg.StrOpt('log_file', help='Write the log to this file instead of '
                                 'standard error.'),
+    cfg.StrOpt('auth_type', default='keystone', choices=['keystone'],
+               help='How API callers are authenticated when [pecan] '
+                    'auth_enable is on: "keystone" validates tokens with '
+                    'keystonemiddleware auth_token.'),
     cfg.IntOpt('graceful_shutdown_timeout', default=60, min=0,
                help='Seconds a stopping server waits for work in flight '
                     '(running actions, open requests) before it exits.'),
@@ -62,10 +66,13 @@ HEALTHCHECK_OPTS = [
 PECAN_OPTS = [
     cfg.BoolOpt('debug', default=False, help='Pecan debug mode.'),
     cfg.BoolOpt('auth_enable', default=False,
-                help='Require Keystone authentication (not available in this '
-                     'version: True refuses to start). With it off, binding '
-                     'the API to a non-loopback address requires setting '
-                     'it to False explicitly.'),
+                help='Require a valid Keystone token on every API request '
+                     '(configured in [keystone_authtoken]), scope every '
+                     'resource to the caller\'s project and check the RBAC '
+                     'rules ([oslo_policy]). With it off, every request acts '
+                     'in one default project, and binding the API to a '
+                     'non-loopback address requires setting it to False '
+                     'explicitly.'),
 ]
 
 ENGINE_OPTS = [

@@ -28,6 +28,8 @@ def init_application():
         files = [_DEFAULT_FILE]
     conf = config.build_config([], default_config_files=files)
     server.setup_logging(conf)
+    from mistral.actions import registry
+    registry.configure(registry.ProviderSettings.from_conf(conf))
     process = server.Process(conf, ['api'])
     store = process.build_store()
     transport = process.build_transport()
@@ -35,7 +37,9 @@ def init_application():
         store=store,
         engine=EngineClient(transport, conf.engine.topic,
                             timeout=conf.rpc_response_timeout),
-        max_limit=conf.api.max_limit), debug=conf.pecan.debug, conf=conf)
+        max_limit=conf.api.max_limit,
+        allow_action_execution_deletion=(
+            conf.api.allow_action_execution_deletion)), debug=conf.pecan.debug, conf=conf)
 
 
 class _LazyApplication:

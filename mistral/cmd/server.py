@@ -25,7 +25,8 @@ LOG = logging.getLogger('mistral.server')
 SERVICES = ('api', 'engine', 'executor', 'event-engine', 'notifier',
             'periodic')
 # Services this version can run; the others are accepted and skipped.
-AVAILABLE = ('api', 'engine', 'executor', 'periodic')
+AVAILABLE = ('api', 'engine', 'executor', 'event-engine', 'notifier',
+             'periodic')
 SERVER_OPT = cfg.StrOpt(
     'server', default='all',
     help='Comma-separated services to run in this process: '
@@ -114,12 +115,7 @@ class Process:
 
     def start(self) -> None:
         conf = self.conf
-        if conf.pecan.auth_enable:
-            raise exc.ConfigError(
-                'Keystone authentication ([pecan] auth_enable = True) is not '
-                'available in this version; refusing to start rather than '
-                'serve the API unauthenticated')
-        if 'api' in self.services:
+        if 'api' in self.services and not conf.pecan.auth_enable:
             if not _is_loopback(conf.api.host) and \
                     not _is_explicit(conf, 'auth_enable', 'pecan'):
                 raise exc.ConfigError(
@@ -128,6 +124,13 @@ class Process:
                     'explicitly to allow it')
             LOG.warning('Authentication is disabled: every request acts in '
                         'the default project')
+        from mistral.actions import registry
+        registry.configure(registry.ProviderSettings.from_conf(conf))
+        from mistral.expressions import yaql_language
+        # [yaql] applies to every service here: the API parses expressions
+        # when it validates definitions, the engine evaluates them.
+        yaql_language.configure(
+            yaql_language.YaqlSettings.from_options(conf.yaql))
         store = self.build_store()
         transport = self.build_transport()
         self._stoppers['shared'] += [transport.close, store.dispose]
@@ -135,10 +138,14 @@ class Process:
         if 'executor' in self.services or (
                 'engine' in self.services and conf.executor.type == 'local'):
             self._start_executor(transport)
+        if 'notifier' in self.services:
+            self._start_notifier(transport)
         if 'engine' in self.services:
             self._start_engine(store, transport)
         if 'periodic' in self.services:
             self._start_periodic(store, transport)
+        if 'event-engine' in self.services:
+            self._start_event_engine(store, transport)
         if 'api' in self.services:
             self._start_api(store, transport)
 
@@ -161,18 +168,57 @@ class Process:
             heartbeat_settings=HeartbeatSettings(
                 interval=conf.action_heartbeat.check_interval,
                 max_missed=conf.action_heartbeat.max_missed_heartbeats,
-                first_timeout=conf.action_heartbeat.first_heartbeat_timeout))
+                first_timeout=conf.action_heartbeat.first_heartbeat_timeout),
+            notifications=self._engine_notifications())
         server = transport.serve(conf.engine.topic, conf.engine.host, engine,
                                  conf.engine.rpc_workers)
         engine.start_background()
         self._stoppers['engine'] += [server.stop, engine.stop_background]
         LOG.info('Engine listening on topic %s', conf.engine.topic)
 
+    def _new_notifier(self):
+        from mistral.actions.std_http import HttpSettings
+        from mistral.notifiers.notifier import Notifier
+
+        # Webhooks obey the egress policy of std.http.
+        return Notifier(workers=self.conf.notifier.workers,
+                        egress=HttpSettings.from_conf(self.conf))
+
+    def _engine_notifications(self):
+        from mistral.notifiers.engine_hook import EngineNotifications
+
+        conf = self.conf.notifier
+        if conf.type == 'remote' and 'notifier' not in self.services and \
+                not _is_explicit(self.conf, 'transport_url'):
+            LOG.warning('[notifier] type = remote but no notifier service '
+                        'runs in this process and there is no broker: '
+                        'notifications cannot be delivered')
+        try:
+            return EngineNotifications(
+                mode=conf.type, topic=conf.topic,
+                global_publishers=conf.notify,
+                notifier=self._new_notifier() if conf.type == 'local'
+                else None)
+        except exc.InputError as e:
+            raise exc.ConfigError(f'[notifier] notify: {e}') from None
+
+    def _start_notifier(self, transport) -> None:
+        from mistral.notifiers.notifier import NotifierService
+
+        conf = self.conf.notifier
+        notifier = self._new_notifier().start()
+        server = transport.serve(conf.topic, conf.host,
+                                 NotifierService(notifier), 1)
+        # After the engines: they send events until they stop.
+        self._stoppers['shared'][:0] = [server.stop, notifier.stop]
+        LOG.info('Notifier listening on topic %s', conf.topic)
+
     def _start_periodic(self, store, transport) -> None:
         from mistral.periodic.cron import CronRunner
         from mistral.rpc.clients import EngineClient
 
         conf = self.conf
+        self._start_expiration(store)
         if not conf.cron_trigger.enabled:
             LOG.info('Cron triggers are disabled ([cron_trigger] enabled)')
             return
@@ -186,10 +232,83 @@ class Process:
         LOG.info('Cron triggers checked every %ss',
                  conf.cron_trigger.execution_interval)
 
+    def _start_expiration(self, store) -> None:
+        from mistral.periodic.expiration import (ExpirationPolicy,
+                                                 ExpirationRunner)
+
+        opts = self.conf.execution_expiration_policy
+        policy = ExpirationPolicy(
+            evaluation_interval=opts.evaluation_interval,
+            older_than=opts.older_than,
+            max_finished_executions=opts.max_finished_executions,
+            batch_size=opts.batch_size,
+            ignored_states=tuple(opts.ignored_states))
+        if not policy.enabled:
+            LOG.debug('Execution expiration policy disabled')
+            return
+        runner = ExpirationRunner(store, policy)
+        runner.start()
+        self._stoppers['engine'].insert(0, runner.stop)
+        LOG.info('Execution expiration policy runs every %s minute(s)',
+                 policy.evaluation_interval)
+
+    def _start_event_engine(self, store, transport) -> None:
+        import oslo_messaging as messaging
+
+        from mistral.event_engine.definitions import Converter
+        from mistral.event_engine.engine import EventEngine
+        from mistral.rpc.clients import EngineClient
+
+        conf = self.conf
+        if not (_is_explicit(conf, 'transport_url') or _is_explicit(
+                conf, 'transport_url', 'oslo_messaging_notifications')):
+            # Only worth a warning when asked for by name, not by "all".
+            asked = 'event-engine' in conf.server.split(',')
+            (LOG.warning if asked else LOG.info)(
+                'Event engine not started: it needs a message broker '
+                '([DEFAULT] transport_url or [oslo_messaging_notifications] '
+                'transport_url)')
+            return
+        converter = Converter.from_file(
+            conf.event_engine.event_definitions_cfg_file)
+        notifications = messaging.get_notification_transport(conf)
+        engine = EventEngine(
+            store, EngineClient(transport, conf.engine.topic,
+                                timeout=conf.rpc_response_timeout),
+            notifications, converter,
+            pool_name=conf.event_engine.listener_pool_name,
+            reload_interval=conf.event_engine.reload_interval)
+        engine.start()
+        server = transport.serve(conf.event_engine.topic,
+                                 conf.event_engine.host,
+                                 engine.control_endpoint, 1)
+        self._event_engine = engine
+        # Stopped with the engines: no new executions once they are gone.
+        self._stoppers['engine'][:0] = [server.stop, engine.stop]
+        self._stoppers['shared'].insert(0, notifications.cleanup)
+        LOG.info('Event engine listening on topic %s',
+                 conf.event_engine.topic)
+
+    def _event_engine_client(self, transport):
+        """How the API announces event trigger changes: a fanout cast
+        over the broker, or a direct call to this process's event engine
+        without one."""
+        from mistral.event_engine import client
+
+        if _is_explicit(self.conf, 'transport_url'):
+            fanout = client.EventEngineClient(self.conf,
+                                              self.conf.event_engine.topic)
+            self._stoppers['shared'].insert(0, fanout.close)
+            return fanout
+        local = getattr(self, '_event_engine', None)
+        return client.LocalEventEngineClient(local) if local else None
+
     def _start_executor(self, transport) -> None:
+        from mistral.actions import std_http
         from mistral.executor.executor import Executor
 
         conf = self.conf
+        std_http.configure(std_http.HttpSettings.from_conf(conf))
         interval = conf.action_heartbeat.check_interval
         executor = Executor(transport, conf.engine.topic,
                             heartbeat_interval=interval,
@@ -215,7 +334,10 @@ class Process:
             store=store,
             engine=EngineClient(transport, conf.engine.topic,
                                 timeout=conf.rpc_response_timeout),
-            max_limit=conf.api.max_limit)
+            max_limit=conf.api.max_limit,
+            event_engine=self._event_engine_client(transport),
+            allow_action_execution_deletion=(
+                conf.api.allow_action_execution_deletion))
         app = build_app(services, debug=conf.pecan.debug, conf=conf)
         server = wsgi.Server((conf.api.host, conf.api.port), app,
                              numthreads=conf.api.threads,

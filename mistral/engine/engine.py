@@ -22,8 +22,10 @@ from mistral.engine import outbox as outbox_mod
 from mistral.engine.workflow_run import (EngineSettings, WorkflowRun,
                                          lock_execution)
 from mistral.lang import parser
+from mistral.notifiers.engine_hook import EngineNotifications
 from mistral.rpc.base import Transport
 from mistral.scheduler import jobs
+from mistral.services import maintenance
 from mistral.workflow import states
 
 LOG = logging.getLogger(__name__)
@@ -40,7 +42,9 @@ class Engine:
                  settings: EngineSettings,
                  outbox_resend_after: float = 30.0,
                  heartbeat_settings: heartbeats.HeartbeatSettings =
-                 heartbeats.HeartbeatSettings()) -> None:
+                 heartbeats.HeartbeatSettings(),
+                 notifications: EngineNotifications | None = None) -> None:
+        self.notifications = notifications or EngineNotifications()
         self.store = store
         self.transport = transport
         self.settings = settings
@@ -88,6 +92,7 @@ class Engine:
 
     def stop_background(self) -> None:
         self._stop.set()
+        self.notifications.stop()
         self.scheduler.stop()
         if self._sweeper:
             self._sweeper.join(timeout=5)
@@ -101,11 +106,14 @@ class Engine:
         def tx(session: Session) -> Any:
             box = outbox_mod.Outbox(session)
             boxes[:] = [box]  # only the attempt that commits counts
-            return func(session, box, *args)
+            result = func(session, box, *args)
+            self.notifications.in_transaction(session, box)
+            return result
 
         result = self.store.run_in_transaction(tx)
         box = boxes[0]
         outbox_mod.send(self.store, self.transport, box.messages)
+        self.notifications.after_commit(box)
         if box.wakeups:
             self.scheduler.wake(min(box.wakeups))
         return result
@@ -132,7 +140,8 @@ class Engine:
             if definition is None:
                 raise exc.NotFoundError('Workflow', id=workflow_id)
             wf_ex, spec = launch.new_execution(
-                session, definition, wf_input, params, description,
+                session, definition, wf_input,
+                self.notifications.prepare_params(params), description,
                 project_id, execution_id=execution_id)
             wf_ex.source_execution_id = source_execution_id
             run = WorkflowRun(session, wf_ex, spec, self.settings, box)
@@ -202,7 +211,8 @@ class Engine:
                     'params': resolved.params,
                     'execution_context': {
                         'action_execution_id': action_ex.id,
-                        'project_id': project_id},
+                        'project_id': project_id,
+                        'action_source': resolved.source},
                     'timeout': float(timeout) if timeout else None},
                     server=target)
             return action_ex, resolved, run_sync
@@ -214,7 +224,8 @@ class Engine:
                 {'action_name': resolved.system_name,
                  'params': resolved.params,
                  'execution_context': {'action_execution_id': action_ex.id,
-                                       'project_id': project_id},
+                                       'project_id': project_id,
+                                       'action_source': resolved.source},
                  'timeout': float(timeout) if timeout else None},
                 server=target,
                 # The executor answers with a timeout error at the deadline.
@@ -326,6 +337,9 @@ class Engine:
         transaction, so the work happens once."""
         if func_name in _EXECUTION_JOBS:
             self._run_execution_job(func_name, args, job_id)
+            return
+        if func_name in maintenance.JOBS:
+            maintenance.run_job(self, func_name, job_id)
             return
         handlers = {
             'run_delayed_task': WorkflowRun.run_delayed_task,

@@ -37,6 +37,9 @@ class Outbox:
         self._session = session
         self.messages: list[Message] = []
         self.wakeups: list[datetime.datetime] = []
+        # Notification events of this transaction (a
+        # mistral.notifiers.recorder.Batch once one happens).
+        self.notifications = None
 
     def schedule(self, func_name: str, args: dict, delay_s: float) -> None:
         """A delayed job, committed with the state change that needs it."""
@@ -53,20 +56,46 @@ class Outbox:
 
 
 def send(store: Store, transport: Transport, messages: list[Message]) -> None:
-    """Send committed messages, then forget them."""
+    """Send committed messages, then forget them.
+
+    The rows stay locked while they are sent: `resend_stale` skips locked
+    rows, so a sender that is merely slow (a busy machine) never has its
+    messages sent a second time by another engine, which would run an
+    action twice. Rows another engine already took are skipped here.
+    """
     if not messages:
         return
-    sent = []
-    for m in messages:
-        try:
-            transport.cast(m.topic, m.method, m.payload, server=m.server)
-            sent.append(m.id)
-        except Exception as e:  # left in the table; resent later
-            LOG.error('Could not send %s to %s: %s', m.method, m.topic, e)
-    if sent:
-        def delete(session: Session) -> None:
-            session.execute(sa.delete(models.OutboxMessage).where(
-                models.OutboxMessage.id.in_(sent)))
+    ids = [m.id for m in messages]
+    sent: list[str] = []
+
+    def delete(session: Session) -> None:
+        session.execute(sa.delete(models.OutboxMessage).where(
+            models.OutboxMessage.id.in_(sent)))
+
+    try:
+        with store.write() as session:
+            mine = set(session.scalars(
+                sa.select(models.OutboxMessage.id)
+                .where(models.OutboxMessage.id.in_(ids))
+                .with_for_update(skip_locked=True)))
+            for m in messages:
+                if m.id not in mine:
+                    continue
+                try:
+                    transport.cast(m.topic, m.method, m.payload,
+                                   server=m.server)
+                    sent.append(m.id)
+                except Exception as e:  # left in the table; resent later
+                    LOG.error('Could not send %s to %s: %s', m.method,
+                              m.topic, e)
+            if sent:
+                delete(session)
+    except Exception as e:
+        if not sent:  # nothing went out: `resend_stale` sends them
+            LOG.error('Outbox messages left for resending: %s', e)
+            return
+        # They went out (e.g. the DELETE hit a deadlock): forget them now,
+        # not by retrying the whole block, which would send them again.
         store.run_in_transaction(delete)
 
 

@@ -27,6 +27,7 @@ from mistral.engine.lookups import DBLookups, task_result
 from mistral.engine.outbox import Outbox
 from mistral.expressions import functions
 from mistral.lang.specs import TaskSpec, WorkflowSpec
+from mistral.notifiers import recorder as notify
 from mistral.utils import jsonutils
 from mistral.utils.text import cut as _cut
 from mistral.workflow import (commands, data_flow, direct, policies,
@@ -110,6 +111,9 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         task_name) refuse the start, as upstream does: the caller's
         transaction rolls back and nothing is stored.
         """
+        if self.parent_run is not None:
+            notify.inherit(self.parent_run.wf_ex, self.wf_ex)
+        notify.workflow_changed(self, None, self.wf_ex.state)
         execution = {functions.EXECUTION_KEY: {'id': self.wf_ex.id}}
         variables = expressions.evaluate_recursively(
             self.spec.vars, self._data(execution))
@@ -306,6 +310,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         )
         self.session.add(task_ex)
         self._count_open_tasks(task_ex.state, +1)
+        notify.task_changed(self, task_ex, None, state)
         return task_ex
 
     def _set_task_state(self, task_ex: models.TaskExecution,
@@ -315,6 +320,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         if task_ex.state != state:
             self._count_open_tasks(task_ex.state, -1)
             self._count_open_tasks(state, +1)
+            notify.task_changed(self, task_ex, task_ex.state, state)
         task_ex.state = state
 
     def _count_open_tasks(self, state: str, delta: int) -> None:
@@ -439,6 +445,8 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
                 finish = policies.Finish(states.ERROR, _cut(str(e)))
             state, state_info = finish.state, finish.state_info
             if finish.retry_delay is not None:
+                notify.task_retried(self, task_ex, state_info,
+                                    finish.retry_delay)
                 self._retry(task_ex, spec, runtime, finish.retry_delay)
                 return
             if finish.wait_after > 0:
@@ -648,6 +656,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
     def _set_state(self, state: str, info: str | None = None) -> None:
         previous = self.wf_ex.state
         states.check_transition('workflow execution', previous, state)
+        notify.workflow_changed(self, previous, state)
         self.wf_ex.state = state
         self.wf_ex.state_info = _cut(info)
         if state != previous:

@@ -14,7 +14,8 @@ from mistral.api.app import build_app
 from mistral.api.services import ApiServices
 from mistral.db.store import Store
 from tests.server import (create_workflows, start_execution,
-                          wait_for_execution, wait_for_state, write_config)
+                          wait_for_execution, wait_for_state, wait_until,
+                          write_config)
 
 LOCKED = 'Current Mistral state is PAUSED. Method is not allowed'
 
@@ -104,6 +105,8 @@ def paused(api):
     """The service in maintenance (PAUSED) for one test; RUNNING after."""
     resp = set_status(f'{api}/maintenance', 'PAUSED')
     assert resp.status_code == 200, resp.text
+    wait_until(lambda: requests.get(f'{api}/maintenance', timeout=5).json()
+               == {'status': 'PAUSED'}, 10, message='maintenance PAUSED')
     yield
     resp = set_status(f'{api}/maintenance', 'RUNNING')
     assert resp.status_code == 200, resp.text
@@ -119,10 +122,12 @@ def test_status_defaults_to_running(api, server) -> None:
 def test_change_status(api, server) -> None:
     resp = set_status(f'{api}/maintenance', 'PAUSED')
     assert resp.status_code == 200, resp.text
-    assert resp.json() == {'status': 'PAUSED'}
+    # PAUSING until the engine has paused every running execution.
+    assert resp.json() == {'status': 'PAUSING'}
     try:
-        assert requests.get(f'{api}/maintenance', timeout=5).json() == \
-            {'status': 'PAUSED'}
+        wait_until(lambda: requests.get(f'{api}/maintenance',
+                                        timeout=5).json() ==
+                   {'status': 'PAUSED'}, 10, message='maintenance PAUSED')
         # Same resource under upstream's path.
         assert requests.get(f'{server.url}/maintenance',
                             timeout=5).json() == {'status': 'PAUSED'}

@@ -7,12 +7,17 @@ import pecan
 from pecan import rest
 
 from mistral import exceptions as exc
-from mistral.api import errors
+from mistral.api import errors, openapi
 from mistral.api.controllers.v2.action_executions import \
     ActionExecutionsController
 from mistral.api.controllers.v2.actions import ActionsController
+from mistral.api.controllers.v2.code_sources import CodeSourcesController
+from mistral.api.controllers.v2.dynamic_actions import \
+    DynamicActionsController
 from mistral.api.controllers.v2.cron_triggers import CronTriggersController
 from mistral.api.controllers.v2.environments import EnvironmentsController
+from mistral.api.controllers.v2.event_triggers import \
+    EventTriggersController
 from mistral.api.controllers.v2.executions import ExecutionsController
 from mistral.api.controllers.v2.maintenance import MaintenanceController
 from mistral.api.controllers.v2.tasks import TasksController
@@ -29,13 +34,21 @@ class V2Controller:
         self.tasks = TasksController(services)
         self.action_executions = ActionExecutionsController(services)
         self.actions = ActionsController(services)
+        self.code_sources = CodeSourcesController(services)
+        self.dynamic_actions = DynamicActionsController(services)
         self.environments = EnvironmentsController(services)
         self.cron_triggers = CronTriggersController(services)
+        self.event_triggers = EventTriggersController(services)
         self.maintenance = MaintenanceController(services)
 
     @pecan.expose('json')
     def index(self):
         return {'uri': f'{base_url()}/v2'}
+
+    @pecan.expose('json', route='openapi.json')
+    def openapi(self):
+        """This API described in OpenAPI 3.1."""
+        return openapi.document()
 
 
 class InfoController(rest.RestController):

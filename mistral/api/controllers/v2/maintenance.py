@@ -1,7 +1,8 @@
 """/v2/maintenance (also served as /maintenance, upstream's path).
 
-The 423 answers while in maintenance come from `MaintenanceMiddleware` in
-mistral.api.app.
+Asking for PAUSED answers PAUSING: the engines pause every running
+execution, then the status becomes PAUSED. The 423 answers while in
+maintenance come from `MaintenanceMiddleware` in mistral.api.app.
 """
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ class MaintenanceController(rest.RestController):
         if not status:
             raise exc.InputError("The property 'status' is required: "
                                  f'one of {list(maintenance.SETTABLE)}')
-        self.services.store.run_in_transaction(
-            lambda s: maintenance.set_status(s, status))
-        return resources.Maintenance(status=status)
+        # PAUSED answers PAUSING until every running execution is paused
+        # (done by an engine, see mistral.services.maintenance).
+        now = self.services.store.run_in_transaction(
+            lambda s: maintenance.request_status(s, status))
+        return resources.Maintenance(status=now)
 
