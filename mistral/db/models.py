@@ -163,6 +163,15 @@ class _Execution(_Owned):
     # are never UPDATEd, and clients expect a value.
     updated_at: Mapped[datetime.datetime | None] = mapped_column(
         sa.DateTime, default=utcnow, onupdate=utcnow)
+
+    def __init__(self, **fields) -> None:
+        # Timestamps from the start, not only once flushed: the engine
+        # flushes new executions at commit, and expressions such as
+        # execution().created_at read them before.
+        now = utcnow()
+        fields.setdefault('created_at', now)
+        fields.setdefault('updated_at', now)
+        super().__init__(**fields)
     name: Mapped[str | None] = mapped_column(sa.String(255))
     description: Mapped[str | None] = mapped_column(sa.String(255))
     workflow_name: Mapped[str | None] = mapped_column(sa.String(255))

@@ -9,7 +9,7 @@ from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
 from mistral.actions import registry
-from mistral.engine import adhoc, heartbeats, launch
+from mistral.engine import adhoc, heartbeats, launch, tx_state
 from mistral.executor import executor
 from mistral.lang.specs import TaskSpec
 from mistral.services import workflows as wf_service
@@ -135,6 +135,18 @@ def action_timeout(task_ex: models.TaskExecution) -> float | None:
     return max(deadline - time.time(), 0.0) + ACTION_TIMEOUT_GRACE_S
 
 
+def _child_definition(run: 'WorkflowRun', name: str, namespace: str,
+                      prefix: str | None) -> models.WorkflowDefinition:
+    project_id = run.wf_ex.project_id
+    if prefix:
+        try:
+            return wf_service.find_workflow(
+                run.session, f'{prefix}.{name}', namespace, project_id)
+        except exc.NotFoundError:
+            pass
+    return wf_service.find_workflow(run.session, name, namespace, project_id)
+
+
 def start_subworkflow(run: 'WorkflowRun', task_ex: models.TaskExecution,
                       spec: TaskSpec, data: dict, index: int | None) -> None:
     """Create and start the child execution in this same transaction."""
@@ -143,18 +155,10 @@ def start_subworkflow(run: 'WorkflowRun', task_ex: models.TaskExecution,
     parent = run.wf_ex
     name = _name(spec.workflow, data)
     namespace = parent.workflow_namespace or ''
-    definition = None
     prefix = workbook_prefix(parent.workflow_name)
-    if prefix:
-        try:
-            definition = wf_service.find_workflow(
-                run.session, f'{prefix}.{name}', namespace,
-                parent.project_id)
-        except exc.NotFoundError:
-            pass
-    if definition is None:
-        definition = wf_service.find_workflow(run.session, name, namespace,
-                                              parent.project_id)
+    definition = tx_state.cached(
+        run.session, ('workflow', prefix, name, namespace, parent.project_id),
+        lambda: _child_definition(run, name, namespace, prefix))
     params = {'env': run.env,
               'evaluate_env': (parent.params or {}).get('evaluate_env', True),
               'namespace': namespace}

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
+from mistral.engine import tx_state
 from mistral.expressions import functions
 from mistral.lang import parser
 from mistral.lang.specs import WorkflowSpec
@@ -68,5 +69,5 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
         tags=list(spec.tags) or None,
         accepted=False,
     )
-    session.add(wf_ex)
+    tx_state.add_execution(session, wf_ex)
     return wf_ex, spec

@@ -9,6 +9,7 @@ outbox messages. Nothing here commits or sends.
 from __future__ import annotations
 
 import collections
+import datetime
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral import expressions
 from mistral.db import models
-from mistral.engine import adhoc, dispatch, heartbeats
+from mistral.engine import adhoc, dispatch, heartbeats, tx_state
 from mistral.engine.run_flow import FlowMixin
 from mistral.engine.run_lifecycle import LifecycleMixin
 from mistral.engine.run_policies import PoliciesMixin
@@ -80,6 +81,8 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         self.parent_run: 'WorkflowRun | None' = None
         self.finished_children: collections.deque = collections.deque()
         self._draining = False
+        # Created in this transaction: its tasks are all in memory.
+        self._new = tx_state.is_new_execution(session, wf_ex.id)
 
     # -- evaluation data -----------------------------------------------------
 
@@ -205,8 +208,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         if child.accepted or child.state not in states.TERMINAL:
             return
         child.accepted = True
-        task_ex = self.session.get(models.TaskExecution,
-                                   child.task_execution_id)
+        task_ex = tx_state.get_task(self.session, child.task_execution_id)
         value = child.output if child.state == states.SUCCESS else \
             child.state_info
         self._on_unit_complete(task_ex, child.state, value)
@@ -308,7 +310,7 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
             tags=list(spec.raw.get('tags') or []) or None,
             started_at=models.utcnow(),
         )
-        self.session.add(task_ex)
+        tx_state.add_task(self.session, task_ex)
         self._count_open_tasks(task_ex.state, +1)
         notify.task_changed(self, task_ex, None, state)
         return task_ex
@@ -535,12 +537,18 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         # Looks finished: confirm once with the database before ending,
         # in one grouped query.
         task = models.TaskExecution
-        counts: dict[tuple[str, bool], int] = {
-            (state, bool(handled)): n for state, handled, n in
-            self.session.execute(
-                sa.select(task.state, task.error_handled, sa.func.count())
-                .where(task.workflow_execution_id == self.wf_ex.id)
-                .group_by(task.state, task.error_handled))}
+        if self._new:
+            counts = collections.Counter(
+                (t.state, bool(t.error_handled))
+                for t in tx_state.new_tasks_of(self.session, self.wf_ex.id))
+        else:
+            counts = {
+                (state, bool(handled)): n for state, handled, n in
+                self.session.execute(
+                    sa.select(task.state, task.error_handled,
+                              sa.func.count())
+                    .where(task.workflow_execution_id == self.wf_ex.id)
+                    .group_by(task.state, task.error_handled))}
 
         def count(*wanted: str, handled: bool | None = None) -> int:
             return sum(n for (state, h), n in counts.items()
@@ -589,6 +597,13 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
 
     def _final_context(self) -> dict:
         """Merge of the outbound contexts of the tasks that ended branches."""
+        if self._new:
+            return self.merge_outbounds(sorted(
+                (t for t in tx_state.new_tasks_of(self.session, self.wf_ex.id)
+                 if not t.has_next_tasks and t.state in states.COMPLETED),
+                # As the query below orders them (NULLs last).
+                key=lambda t: (t.finished_at is None,
+                               t.finished_at or datetime.datetime.min)))
         return self.merge_outbounds(list(self.session.scalars(
             sa.select(models.TaskExecution).where(
                 models.TaskExecution.workflow_execution_id == self.wf_ex.id,
