@@ -36,6 +36,15 @@ def status_of(error: Exception) -> int:
     return 500
 
 
+def header_text(message: str) -> str:
+    """`message` as a header value: one line of ASCII (WSGI servers refuse
+    anything outside Latin-1, and line breaks would end the header), at
+    most 2000 characters."""
+    line = ''.join(' ' if ord(c) < 32 or ord(c) == 127 else c
+                   for c in message)
+    return line.encode('ascii', 'backslashreplace').decode('ascii')[:2000]
+
+
 def fault(message: str, client: bool = True) -> dict:
     return {'faultcode': 'Client' if client else 'Server',
             'faultstring': message, 'debuginfo': None}
@@ -92,7 +101,7 @@ def text_endpoint(func):
             pecan.response.status = status
             pecan.response.content_type = 'application/json'
             pecan.response.headers['Server-Error-Message'] = \
-                str(e).replace('\n', ' ')[:2000]
+                header_text(str(e))
             return fault(str(e), client=status < 500)
 
     return wrapper
@@ -112,10 +121,21 @@ class JsonErrorMiddleware:
             return self._error(415, 'XML request bodies are not supported; '
                                'send JSON (or YAML text for definitions).'
                                )(environ, start_response)
+        if ctype.startswith('multipart/'):
+            # The framework would try to parse it as a form and fail.
+            return self._error(415, 'Multipart request bodies are not '
+                               'supported; send JSON (or YAML text for '
+                               'definitions).')(environ, start_response)
         problem = self._json_body_problem(request, ctype)
         if problem:
             return self._error(400, problem)(environ, start_response)
-        response = request.get_response(self.app)
+        try:
+            response = request.get_response(self.app)
+        except Exception:
+            LOG.exception('Request failed: %s %s', request.method,
+                          request.path_qs)
+            return self._error(500, 'Internal server error')(
+                environ, start_response)
         if response.status_code >= 400 and \
                 'json' not in (response.content_type or ''):
             message = response.status
@@ -136,7 +156,7 @@ class JsonErrorMiddleware:
                 message = None
         if message and 'Server-Error-Message' not in response.headers:
             response.headers['Server-Error-Message'] = \
-                str(message).replace('\n', ' ')[:2000]
+                header_text(str(message))
         return response(environ, start_response)
 
     @staticmethod
@@ -163,5 +183,5 @@ class JsonErrorMiddleware:
             charset='utf-8')
         if headers and status == 405 and 'Allow' in headers:
             response.headers['Allow'] = headers['Allow']
-        response.headers['Server-Error-Message'] = message
+        response.headers['Server-Error-Message'] = header_text(message)
         return response

@@ -58,10 +58,11 @@ def parse_list_params(marker: str | None, limit: Any, sort_keys: str | None,
         if k not in allowed_fields:
             raise exc.InputError(f'Invalid sort key: {k}')
     wanted = [f.strip() for f in (fields or '').split(',') if f.strip()]
-    for f in wanted:
-        if f not in allowed_fields:
-            raise exc.InputError(f'Invalid field: {f}. Allowed fields: '
-                                 f'{", ".join(allowed_fields)}')
+    unknown = [f for f in wanted if f not in allowed_fields]
+    if unknown:
+        raise exc.InputError(f'Some fields do not exist [{", ".join(unknown)}]'
+                             f', please choose from '
+                             f'[{", ".join(allowed_fields)}]')
     return ListQuery(parsed_limit, marker or None, keys, dirs, wanted,
                      {k: v for k, v in filters.items() if v is not None})
 
@@ -109,7 +110,8 @@ def filter_clause(column: sa.Column, raw: str, is_json: bool = False):
         values = [convert(v) for v in value.split(',')]
         return column.in_(values) if op == 'in' else column.not_in(values)
     if op == 'has':
-        return column.contains(value)
+        # A plain substring: '%' and '_' in the value are not wildcards.
+        return column.contains(value, autoescape=True)
     target = convert(value)
     return {
         'eq': lambda: column == target,
@@ -146,34 +148,64 @@ def apply(session: Session, query: sa.Select, model, params: ListQuery,
     if params.marker:
         marker = session.get(model, params.marker)
         if marker is None:
+            # A bad query parameter (upstream answers 404 here).
             raise exc.InputError(f'Marker not found: {params.marker}')
         query = query.where(_after(marker, keys, dirs, col))
-    query = query.order_by(*[
-        col(k).desc() if d == 'desc' else col(k).asc()
-        for k, d in zip(keys, dirs)])
+    order = []
+    for key, direction in zip(keys, dirs):
+        column = col(key)
+        if _nullable(column):
+            # The same NULL order on every database (NULL is the
+            # smallest value), which keyset paging below relies on.
+            present = column.is_not(None)
+            order.append(present.desc() if direction == 'desc'
+                         else present.asc())
+        order.append(column.desc() if direction == 'desc' else column.asc())
+    query = query.order_by(*order)
     if params.limit:
         query = query.limit(params.limit)
     return list(session.scalars(query))
 
 
+def _nullable(column) -> bool:
+    return getattr(getattr(column, 'expression', column), 'nullable', True)
+
+
+def _position(column, value, direction: str):
+    """(rows after `value`, rows equal to it) for one sort key, with NULL
+    sorted below every value."""
+    if value is None:
+        equal = column.is_(None)
+        after = column.is_not(None) if direction == 'asc' else sa.false()
+    else:
+        equal = column == value
+        after = column > value if direction == 'asc' else \
+            sa.or_(column < value, column.is_(None))
+    return after, equal
+
+
 def _after(marker, keys: list[str], dirs: list[str], col):
     """Rows strictly after `marker` in the sort order (keyset paging)."""
     clauses = []
-    for i, (key, direction) in enumerate(zip(keys, dirs)):
-        equal_prefix = [col(k) == getattr(marker, k) for k in keys[:i]]
-        value = getattr(marker, key)
-        if value is None:
-            continue
-        step = col(key) < value if direction == 'desc' else col(key) > value
-        clauses.append(sa.and_(*equal_prefix, step))
-    return sa.or_(*clauses) if clauses else sa.true()
+    equal_prefix: list = []
+    for key, direction in zip(keys, dirs):
+        after, equal = _position(col(key), getattr(marker, key), direction)
+        clauses.append(sa.and_(*equal_prefix, after))
+        equal_prefix.append(equal)
+    return sa.or_(*clauses)
 
 
 def next_link(base_url: str, resource: str, rows: list,
-              params: ListQuery) -> str | None:
+              params: ListQuery,
+              extra: dict[str, str | None] | None = None) -> str | None:
+    """The URL of the next page when this one is full. `extra` carries
+    the other parameters that shape the list (all_projects,
+    include_output, nulls) so the next page is cut from the same list."""
     if not params.limit or len(rows) < params.limit:
         return None
     query: dict[str, str] = dict(params.filters)
+    query.update({k: v for k, v in (extra or {}).items()
+                  if v not in (None, '')})
     query['limit'] = str(params.limit)
     query['marker'] = rows[-1].id
     query['sort_keys'] = ','.join(params.sort_keys)

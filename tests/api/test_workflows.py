@@ -298,7 +298,7 @@ def test_pagination_follows_next_links(api, five, sort_dir) -> None:
         assert resp.status_code == 200, resp.text
         body = resp.json()
         pages.append([w['name'] for w in body['workflows']])
-        url, params = body['next'], None
+        url, params = body.get('next'), None
         if url:
             assert len(body['workflows']) == 2
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)

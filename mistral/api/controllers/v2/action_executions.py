@@ -8,8 +8,8 @@ from wsme import types as wtypes
 from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import (reject_extra_path, ApiServices, base_url, request_context,
-                                  truthy)
+from mistral.api.services import (reject_extra_path, ApiServices, base_url,
+                                  request_context, truthy)
 from mistral.db import models
 from mistral.workflow import states
 
@@ -35,7 +35,8 @@ def actions_page(services: ApiServices, marker, limit, sort_keys, sort_dirs,
                 r, params.fields, include_output=with_output)
                 for r in rows],
             next=listing.next_link(base_url(), 'action_executions', rows,
-                                   params))
+                                   params,
+                                   {'include_output': include_output}))
 
 
 class ActionExecutionsController(rest.RestController):
@@ -56,13 +57,14 @@ class ActionExecutionsController(rest.RestController):
             return resources.ActionExecution.from_row(row, params.fields)
 
     @errors.expose(resources.ActionExecutions, text, text, text, text, text,
-              text, text, text, text, text, text, text, text, text, text,
-              text)
+                   text, text, text, text, text, text, text, text, text,
+                   text, text, text, text, text, text)
     def get_all(self, marker=None, limit=None, sort_keys=None,
                 sort_dirs=None, fields=None, name=None, tags=None,
                 workflow_name=None, task_name=None, task_execution_id=None,
                 state=None, state_info=None, accepted=None,
-                description=None, created_at=None, include_output=None):
+                description=None, created_at=None, include_output=None,
+                input=None, output=None, params=None, updated_at=None):
         return actions_page(self.services, marker, limit, sort_keys,
                             sort_dirs, fields, include_output,
                             {'name': name, 'tags': tags,
@@ -72,7 +74,9 @@ class ActionExecutionsController(rest.RestController):
                              'state': state, 'state_info': state_info,
                              'accepted': accepted,
                              'description': description,
-                             'created_at': created_at})
+                             'created_at': created_at,
+                             'updated_at': updated_at, 'input': input,
+                             'output': output, 'params': params})
 
     @errors.expose(resources.ActionExecution,
                    body=resources.ActionExecutionCreate, status_code=201)
@@ -112,6 +116,29 @@ class ActionExecutionsController(rest.RestController):
         with self.services.store.read() as session:
             return resources.ActionExecution.from_row(
                 session.get(models.ActionExecution, action_ex_id))
+
+    @errors.expose(None, text, status_code=204)
+    def delete(self, action_ex_id):
+        """Delete a finished action execution that ran outside any
+        workflow; off unless `[api] allow_action_execution_deletion`."""
+        if not self.services.allow_action_execution_deletion:
+            raise exc.NotAllowedError('Action execution deletion is not '
+                                      'allowed.')
+        project_id = request_context().project_id
+
+        def tx(session):
+            row = session.get(models.ActionExecution, action_ex_id)
+            if row is None or row.project_id != project_id:
+                raise exc.NotFoundError('ActionExecution', id=action_ex_id)
+            if row.task_execution_id:
+                raise exc.NotAllowedError('Only ad-hoc action execution can '
+                                          'be deleted.')
+            if row.state not in states.COMPLETED:
+                raise exc.NotAllowedError('Only completed action execution '
+                                          'can be deleted.')
+            session.delete(row)
+
+        self.services.store.run_in_transaction(tx)
 
 
 def _given(value):

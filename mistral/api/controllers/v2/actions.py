@@ -22,6 +22,7 @@ from mistral.api.services import (reject_extra_path, ApiServices, base_url, plai
 from mistral.api.types import timestamp
 from mistral.db import models
 from mistral.services import actions as action_service
+from mistral.services import dynamic_actions as dynamic_service
 from mistral.services.visibility import visible
 
 text = wtypes.text
@@ -46,6 +47,8 @@ def _all_actions(session, namespace: str | None) -> list[dict]:
             'updated_at': timestamp(row.updated_at) if row else None,
         })
     out.extend(_row_values(row) for row in rows.values())
+    out.extend(dynamic_service.action_values(
+        session, namespace, request_context().project_id, timestamp))
     return out
 
 

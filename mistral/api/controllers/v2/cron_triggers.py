@@ -69,7 +69,8 @@ class CronTriggersController(rest.RestController):
                 cron_triggers=[resources.CronTrigger.from_row(
                     r, params.fields) for r in rows],
                 next=listing.next_link(base_url(), 'cron_triggers', rows,
-                                       params))
+                                       params,
+                                       {'all_projects': all_projects}))
 
     @pecan.expose('json')
     @errors.text_endpoint

@@ -14,8 +14,8 @@ from mistral.api.controllers.v2.execution_report import \
 from mistral.api.controllers.v2.sub_executions import \
     SubExecutionsController
 from mistral.api.controllers.v2.tasks import tasks_page
-from mistral.api.services import (reject_extra_path, ApiServices, base_url, request_context,
-                                  truthy)
+from mistral.api.services import (reject_extra_path, ApiServices, base_url,
+                                  request_context, truthy)
 from mistral.db import models
 from mistral.services import workflows as wf_service
 from mistral.workflow import states
@@ -106,11 +106,12 @@ class ExecutionsController(rest.RestController):
         if not truthy(all_projects):
             query = query.where(model.project_id ==
                                 request_context().project_id)
-        for column in (nulls or '').split(','):
-            if column.strip():
-                if column.strip() not in resources.Execution.field_names():
+        for column in (c.strip() for c in (nulls or '').split(',')):
+            if column:
+                if column not in resources.Execution.field_names() or \
+                        not hasattr(model, column):
                     raise exc.InputError(f'Invalid field in nulls: {column}')
-                query = query.where(getattr(model, column.strip()).is_(None))
+                query = query.where(getattr(model, column).is_(None))
         with self.services.store.read() as session:
             rows = listing.apply(session, query, model, query_params,
                                  json_columns=JSON_COLUMNS)
@@ -118,8 +119,10 @@ class ExecutionsController(rest.RestController):
                 executions=[resources.Execution.from_row(
                     r, query_params.fields, include_output=with_output)
                     for r in rows],
-                next=listing.next_link(base_url(), 'executions', rows,
-                                       query_params))
+                next=listing.next_link(
+                    base_url(), 'executions', rows, query_params,
+                    {'all_projects': all_projects,
+                     'include_output': include_output, 'nulls': nulls}))
 
     @errors.expose(resources.Execution, body=resources.ExecutionCreate,
               status_code=201)

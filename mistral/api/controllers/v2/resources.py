@@ -35,6 +35,16 @@ class Resource(wtypes.Base):
         return obj
 
 
+class ResourceList(wtypes.Base):
+    """A page of a list; `next` (the URL of the next page) is left out of
+    the JSON when there is no next page, as upstream does."""
+
+    def __init__(self, **kwargs) -> None:
+        if kwargs.get('next') is None:
+            kwargs.pop('next', None)
+        super().__init__(**kwargs)
+
+
 def _common(row) -> dict:
     return {
         'id': row.id,
@@ -89,7 +99,7 @@ def input_signature(spec_input: list) -> str:
     return ', '.join(parts)
 
 
-class Workflows(wtypes.Base):
+class Workflows(ResourceList):
     workflows = [Workflow]
     next = text
 
@@ -113,7 +123,7 @@ class Workbook(Resource):
             'scope': row.scope}, fields)
 
 
-class Workbooks(wtypes.Base):
+class Workbooks(ResourceList):
     workbooks = [Workbook]
     next = text
 
@@ -164,7 +174,7 @@ class Execution(Resource):
         return cls.from_values(values, fields)
 
 
-class Executions(wtypes.Base):
+class Executions(ResourceList):
     executions = [Execution]
     next = text
 
@@ -215,7 +225,7 @@ class Task(Resource):
         }, fields)
 
 
-class Tasks(wtypes.Base):
+class Tasks(ResourceList):
     tasks = [Task]
     next = text
 
@@ -278,7 +288,7 @@ class ActionExecutionUpdate(wtypes.Base):
     output = jsontype
 
 
-class ActionExecutions(wtypes.Base):
+class ActionExecutions(ResourceList):
     action_executions = [ActionExecution]
     next = text
 
@@ -298,7 +308,7 @@ class Action(Resource):
     updated_at = text
 
 
-class Actions(wtypes.Base):
+class Actions(ResourceList):
     actions = [Action]
     next = text
 
@@ -353,7 +363,7 @@ class Environment(Resource):
             'variables': row.variables or {}, 'scope': row.scope}, fields)
 
 
-class Environments(wtypes.Base):
+class Environments(ResourceList):
     environments = [Environment]
     next = text
 
@@ -475,6 +485,39 @@ class CronTrigger(Resource):
         }, fields)
 
 
-class CronTriggers(wtypes.Base):
+class CronTriggers(ResourceList):
     cron_triggers = [CronTrigger]
     next = text
+
+
+class Member(Resource):
+    """A project a workflow is shared with (/v2/workflows/<id>/members)."""
+    id = text
+    resource_id = text
+    resource_type = text
+    project_id = text
+    member_id = text
+    status = text
+    created_at = text
+    updated_at = text
+
+    @classmethod
+    def from_row(cls, row: models.ResourceMember, fields=None):
+        return cls.from_values({
+            **_common(row), 'resource_id': row.resource_id,
+            'resource_type': row.resource_type, 'member_id': row.member_id,
+            'status': row.status}, fields)
+
+
+class MemberCreate(wtypes.Base):
+    """POST /v2/workflows/<id>/members body."""
+    member_id = text
+
+
+class MemberUpdate(wtypes.Base):
+    """PUT /v2/workflows/<id>/members/<member_id> body."""
+    status = wtypes.Enum(str, 'pending', 'accepted', 'rejected')
+
+
+class Members(wtypes.Base):
+    members = [Member]

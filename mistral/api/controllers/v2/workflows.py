@@ -10,18 +10,22 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.definitions import definition_text, scope_param
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import (reject_extra_path, ApiServices, base_url, plain, request_context,
-                                  truthy)
+from mistral.api.controllers.v2.members import MembersController
+from mistral.api.services import (reject_extra_path, ApiServices, base_url,
+                                  plain, request_context, truthy)
 from mistral.db import models
 from mistral.services import workflows as wf_service
 from mistral.services.visibility import visible
 
 text = wtypes.text
+
+
 class WorkflowsController(rest.RestController):
     _custom_actions = {'validate': ['POST']}
 
     def __init__(self, services: ApiServices) -> None:
         self.services = services
+        self.members = MembersController(services)
 
     @errors.expose(resources.Workflow, text, text, text)
     def get_one(self, identifier, namespace='', fields=''):
@@ -34,8 +38,8 @@ class WorkflowsController(rest.RestController):
                                            request_context().project_id)
             return resources.Workflow.from_row(row, params.fields)
 
-    @errors.expose(resources.Workflows, text, text, text, text, text, text, text,
-              text, text, text, text, text, text, text, text)
+    @errors.expose(resources.Workflows, text, text, text, text, text, text,
+                   text, text, text, text, text, text, text, text, text)
     def get_all(self, marker=None, limit=None, sort_keys=None,
                 sort_dirs=None, fields=None, name=None, input=None,
                 definition=None, tags=None, scope=None, project_id=None,
@@ -60,7 +64,8 @@ class WorkflowsController(rest.RestController):
                 workflows=[resources.Workflow.from_row(r, params.fields)
                            for r in rows],
                 next=listing.next_link(base_url(), 'workflows', rows,
-                                       params))
+                                       params,
+                                       {'all_projects': all_projects}))
 
     @pecan.expose('json')
     @errors.text_endpoint
@@ -114,6 +119,3 @@ class WorkflowsController(rest.RestController):
         except exc.InputError as e:
             return {'valid': False, 'error': str(e)}
         return {'valid': True}
-
-
-
