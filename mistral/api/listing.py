@@ -112,6 +112,11 @@ def filter_clause(column: sa.Column, raw: str, is_json: bool = False):
     if op == 'has':
         # A plain substring: '%' and '_' in the value are not wildcards.
         return column.contains(value, autoescape=True)
+    if op not in ('eq', 'neq') and isinstance(
+            getattr(column, 'type', None), sa.Boolean):
+        raise exc.InputError(
+            f"Operator '{op}' does not apply to the boolean field "
+            f"'{column.key}'; use eq, neq, in or nin")
     target = convert(value)
     return {
         'eq': lambda: column == target,

@@ -179,6 +179,13 @@ def test_boolean_and_state_filters(api, executions) -> None:
     assert {t['name'] for t in tasks} == {'a', 'b', 'c', 'd', 'e'}
     assert get(api, '/tasks', workflow_execution_id=executions['ids'][0],
                processed='false')['tasks'] == []
+    # Ordering a boolean means nothing: a clear 400, not a database error.
+    for path, query in (('/tasks', {'processed': 'lt:true'}),
+                        ('/action_executions', {'accepted': 'gt:1'})):
+        resp = requests.get(f'{api}{path}', params=query, timeout=10)
+        assert resp.status_code == 400, resp.text
+        assert "does not apply to the boolean field" in \
+            resp.json()['faultstring']
 
 
 # -- pagination ------------------------------------------------------------
