@@ -35,6 +35,19 @@ def lost_message(action_ex_id: str) -> str:
             f'[action_ex_id={action_ex_id}]')
 
 
+def claim(session: Session, action_ex_id: str) -> bool:
+    """Mark a running action as taken by an executor; False if one already
+    took it (a message delivered twice) or it is not running any more.
+    The first stamp of `last_heartbeat` is the mark."""
+    result = session.execute(
+        sa.update(ACTION)
+        .where(ACTION.id == action_ex_id,
+               ACTION.state == states.RUNNING,
+               ACTION.last_heartbeat.is_(None))
+        .values(last_heartbeat=models.utcnow()))
+    return result.rowcount == 1
+
+
 def record(session: Session, action_ex_ids: list[str]) -> None:
     session.execute(
         sa.update(ACTION)

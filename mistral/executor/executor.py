@@ -140,12 +140,27 @@ class Executor:
                    execution_context: dict,
                    timeout: float | None = None) -> None:
         """Run an action and report its result. `timeout`: seconds after
-        which the action is stopped (see runners) and reported failed."""
+        which the action is stopped (see runners) and reported failed.
+
+        A message may arrive twice (resent after a crash between sending
+        it and recording that it was sent), so the executor first claims
+        the action from an engine and runs it only if it was the first.
+        """
+        # (If the engine commits the claim but its answer is lost, the
+        # retried claim says no and the action is not run; the missing
+        # heartbeats then fail it as lost, or re-run it if safe-rerun.)
+        if not self._engine_call('claim_action',
+                                 {'action_ex_id': action_ex_id}, False):
+            LOG.info('Not running action execution %s: already taken by '
+                     'an executor, or no longer running', action_ex_id)
+            return
         result = self.run_action_sync(action_name, params,
                                       execution_context, timeout,
                                       action_ex_id)
         if result is not None:
-            self._report(action_ex_id, result)
+            self._engine_call('on_action_complete',
+                              {'action_ex_id': action_ex_id,
+                               'result': result}, None)
 
     def run_action_sync(self, action_name: str, params: dict,
                         execution_context: dict,
@@ -164,36 +179,37 @@ class Executor:
             with self._lock:
                 self._running.discard(action_ex_id)
 
-    def _report(self, action_ex_id: str, result: dict) -> None:
-        """Hand the result to an engine and wait until it is committed.
+    def _engine_call(self, method: str, payload: dict, refused: Any) -> Any:
+        """Call an engine and wait until one has committed the answer.
 
         A `call`, not a `cast`: if the engine dies before committing, the
-        call fails and the result goes again (completions are idempotent).
+        call fails and goes again (both calls are idempotent). An engine
+        that rejects the call with a Mistral error is not asked again;
+        `refused` is then the answer.
         """
-        payload = {'action_ex_id': action_ex_id, 'result': result}
+        action_ex_id = payload['action_ex_id']
         deadline = time.monotonic() + self._report_for_s
         delay = 0.2
         # The first tries wait briefly: an engine that died holding the call
-        # never answers, and the result must reach another engine soon. A
+        # never answers, and the call must reach another engine soon. A
         # busy engine that answers late only gets a harmless duplicate.
         call_timeout = REPORT_FIRST_TIMEOUT_S
         while True:
             try:
-                self.transport.call(self.engine_topic, 'on_action_complete',
-                                    payload, timeout=call_timeout)
-                return
+                return self.transport.call(self.engine_topic, method,
+                                           payload, timeout=call_timeout)
             except Exception as e:  # transport trouble: try again
                 if isinstance(e, exc.MistralError) and not isinstance(
                         e, exc.EngineError):
-                    LOG.error('Engine rejected the result of %s: %s',
+                    LOG.error('Engine rejected %s of %s: %s', method,
                               action_ex_id, e)
-                    return
+                    return refused
                 if time.monotonic() > deadline or self._stopped.is_set():
-                    LOG.error('Giving up reporting the result of %s: %s',
+                    LOG.error('Giving up %s of %s: %s', method,
                               action_ex_id, e)
-                    return
-                LOG.warning('Reporting the result of %s failed (%s); '
-                            'retrying in %.1fs', action_ex_id, e, delay)
+                    return refused
+                LOG.warning('%s of %s failed (%s); retrying in %.1fs',
+                            method, action_ex_id, e, delay)
                 self._stopped.wait(delay)
                 delay = min(delay * 2, 30.0)
                 call_timeout = min(call_timeout * 2, REPORT_MAX_TIMEOUT_S)

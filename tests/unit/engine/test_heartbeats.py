@@ -167,3 +167,63 @@ pinned:
     lost = targeted.wait(targeted.start('pinned', {'where': 'nowhere'}))
     assert lost.state == states.ERROR
     assert "No executor with host 'nowhere' is running" in lost.state_info
+
+
+class TwiceExecutor(Executor):
+    """Gets every run_action message twice, as after a resend by an engine
+    that could not record the first send; counts the runs."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.runs: list[str] = []
+
+    def run_action_sync(self, action_name, params, execution_context,
+                        timeout=None, action_ex_id=None):
+        self.runs.append(action_ex_id)
+        return super().run_action_sync(action_name, params,
+                                       execution_context, timeout,
+                                       action_ex_id)
+
+    def run_action(self, action_ex_id, *args, **kwargs):
+        super().run_action(action_ex_id, *args, **kwargs)
+        super().run_action(action_ex_id, *args, **kwargs)
+
+
+def test_a_message_delivered_twice_runs_the_action_once(tmp_path) -> None:
+    url = f'sqlite:///{tmp_path}/twice.sqlite'
+    migrations.upgrade(url)
+    store = Store.from_url(url)
+    transport = InProcessTransport()
+    engine = Engine(store, transport,
+                    EngineSettings(inline_pure_actions=False))
+    executor = TwiceExecutor(transport, 'mistral_engine')
+    transport.serve('mistral_engine', 'e', engine, 4)
+    transport.serve('mistral_executor', 'x', executor, 4)
+    services = Services(store, transport, engine)
+    try:
+        services.define("""
+version: '2.0'
+twice:
+  tasks:
+    a:
+      action: std.echo output=1
+      on-success: [b]
+    b:
+      action: std.echo output=2
+""")
+        wf_ex = services.wait(services.start('twice'))
+        assert wf_ex.state == states.SUCCESS
+        with store.read() as session:
+            action_ids = set(session.scalars(
+                sa.select(models.ActionExecution.id).where(
+                    models.ActionExecution.workflow_execution_id ==
+                    wf_ex.id)))
+        assert len(action_ids) == 2
+        # Each action ran once although each message came twice.
+        assert sorted(executor.runs) == sorted(action_ids)
+        # A finished action can not be claimed again.
+        assert engine.claim_action(next(iter(action_ids))) is False
+    finally:
+        executor.stop()
+        transport.close()
+        store.dispose()
