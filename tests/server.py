@@ -90,8 +90,11 @@ class MistralServer:
     def __init__(self, workdir: pathlib.Path, db_url: str,
                  services: str = 'all', transport_url: str | None = None,
                  extra: dict[str, dict[str, Any]] | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.name = name or services.replace(',', '-')
+        # Added to the process environment (e.g. PYTHONPATH for plugins).
+        self.env = dict(env or {})
         self.workdir = pathlib.Path(workdir) / self.name
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url
@@ -134,7 +137,7 @@ class MistralServer:
              '--config-file', str(self.config_file)],
             stdout=self._log_handle, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, cwd=self.workdir,
-            env=_server_env())
+            env={**_server_env(), **self.env})
         _RUNNING.append(self)
         try:
             wait_until(self._ready, timeout, interval=0.05,
@@ -328,7 +331,9 @@ class SplitDeployment:
     """
 
     def __init__(self, workdir: pathlib.Path, db_url: str,
-                 transport_url: str, outbox_resend_after: int = 2) -> None:
+                 transport_url: str, outbox_resend_after: int = 2,
+                 env: dict[str, str] | None = None,
+                 extra: dict[str, dict[str, Any]] | None = None) -> None:
         import uuid
 
         self.workdir = pathlib.Path(workdir)
@@ -339,29 +344,37 @@ class SplitDeployment:
         self.executor_topic = f'test_executor_{suffix}'
         self.executor_host = f'executor-{suffix}'
         self.outbox_resend_after = outbox_resend_after
+        # For every process: environment additions and config overrides.
+        self.env = dict(env or {})
+        self.extra = extra or {}
+        self._executor_hosts: set[str] = {self.executor_host}
         self.api: MistralServer | None = None
         self.engines: list[MistralServer] = []
         self.executors: list[MistralServer] = []
         self._engine_hosts: list[str] = []
 
-    def _server(self, services: str, name: str,
-                host: str | None = None) -> MistralServer:
+    def _server(self, services: str, name: str, host: str | None = None,
+                executor_host: str | None = None) -> MistralServer:
+        extra: dict[str, dict[str, Any]] = {
+            'engine': {'topic': self.engine_topic,
+                       'host': host if 'engine' in services.split(',')
+                       else None,
+                       'outbox_resend_after': self.outbox_resend_after,
+                       # Every action crosses the broker to the
+                       # executor process, even std.echo.
+                       'inline_pure_actions': False},
+            'executor': {'topic': self.executor_topic,
+                         'host': executor_host or self.executor_host},
+            # Fast enough that a dead executor is noticed in a test.
+            'action_heartbeat': {'check_interval': 1,
+                                 'max_missed_heartbeats': 3,
+                                 'first_heartbeat_timeout': 10}}
+        for section, options in self.extra.items():
+            extra.setdefault(section, {}).update(options)
         return MistralServer(
             self.workdir, self.db_url, services=services,
-            transport_url=self.transport_url, name=name,
-            extra={'engine': {'topic': self.engine_topic,
-                              'host': host if services == 'engine' else None,
-                              'outbox_resend_after':
-                                  self.outbox_resend_after,
-                              # Every action crosses the broker to the
-                              # executor process, even std.echo.
-                              'inline_pure_actions': False},
-                   'executor': {'topic': self.executor_topic,
-                                'host': self.executor_host},
-                   # Fast enough that a dead executor is noticed in a test.
-                   'action_heartbeat': {'check_interval': 1,
-                                        'max_missed_heartbeats': 3,
-                                        'first_heartbeat_timeout': 10}})
+            transport_url=self.transport_url, name=name, extra=extra,
+            env=self.env)
 
     def start(self) -> 'SplitDeployment':
         try:
@@ -373,19 +386,33 @@ class SplitDeployment:
             raise
         return self
 
-    def add_engine(self) -> MistralServer:
+    def add_engine(self, services: str = 'engine') -> MistralServer:
+        """Start one more engine process; `services` may add others to
+        it, e.g. 'engine,periodic'."""
         n = len(self.engines)
         host = f'engine-{n}'
         self._engine_hosts.append(host)
-        engine = self._server('engine', f'engine-{n}', host=host).start()
+        engine = self._server(services, f'engine-{n}', host=host).start()
         self.engines.append(engine)
         return engine
 
-    def add_executor(self) -> MistralServer:
+    def add_executor(self, host: str | None = None) -> MistralServer:
+        """Start one more executor; `host` is its `[executor] host`
+        (default: the deployment's shared executor host)."""
         n = len(self.executors)
-        executor = self._server('executor', f'executor-{n}').start()
+        if host is not None:
+            self._executor_hosts.add(host)
+        executor = self._server('executor', f'executor-{n}',
+                                executor_host=host).start()
         self.executors.append(executor)
         return executor
+
+    def start_api(self) -> MistralServer:
+        """Start a new API process (on a new port), e.g. after the old
+        one was killed."""
+        n = sum(1 for _ in self.workdir.glob('api*'))
+        self.api = self._server('api', f'api-{n}' if n else 'api').start()
+        return self.api
 
     @property
     def api_url(self) -> str:
@@ -408,7 +435,8 @@ class SplitDeployment:
         except ImportError:
             return
         names = [self.engine_topic, self.executor_topic,
-                 f'{self.executor_topic}.{self.executor_host}',
+                 *[f'{self.executor_topic}.{h}'
+                   for h in sorted(self._executor_hosts)],
                  *[f'{self.engine_topic}.{h}' for h in self._engine_hosts]]
         url = self.transport_url.replace('rabbit://', 'amqp://', 1)
         try:
@@ -427,3 +455,225 @@ class SplitDeployment:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+# -- a test action plugin for the servers ----------------------------------
+
+_PLUGIN_MODULE = '''\
+"""Test actions loaded by mistral-server through a plugin entry point."""
+import os
+import time
+
+from mistral_lib import actions
+
+
+class RecordAction(actions.Action):
+    """Appends "<action execution id> <task execution id> <pid>" to `path`
+    as soon as it runs, then sleeps `seconds`. It fails while its task has
+    run it `fail_times` times or fewer (for retries). Returns where it
+    ran, the value it was given and which run of its task this was."""
+
+    def __init__(self, path, value=None, seconds=0, fail_times=0):
+        self.path = path
+        self.value = value
+        self.seconds = seconds
+        self.fail_times = fail_times
+
+    def run(self, context):
+        execution = context.execution
+        line = (f"{execution.action_execution_id} "
+                f"{execution.task_execution_id} {os.getpid()}\\n")
+        with open(self.path, 'a') as f:
+            f.write(line)
+        with open(self.path) as f:
+            attempt = sum(1 for row in f if row.split()[1] ==
+                          execution.task_execution_id)
+        if self.seconds:
+            time.sleep(float(self.seconds))
+        if attempt <= int(self.fail_times):
+            raise RuntimeError(f'attempt {attempt} fails')
+        return {'pid': os.getpid(), 'value': self.value,
+                'attempt': attempt}
+'''
+
+_PLUGIN_NAME = 'mistral_functional_test_actions'
+
+
+def write_action_plugin(directory: pathlib.Path) -> dict[str, str]:
+    """Write an installable-looking plugin (a module and its dist-info
+    with a `mistral.actions` entry point) into `directory`; answer the
+    environment that makes mistral-server load it: action `test.record`.
+    """
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f'{_PLUGIN_NAME}.py').write_text(_PLUGIN_MODULE)
+    info = directory / f'{_PLUGIN_NAME}-1.0.dist-info'
+    info.mkdir(exist_ok=True)
+    (info / 'METADATA').write_text(
+        f'Metadata-Version: 2.1\nName: {_PLUGIN_NAME}\nVersion: 1.0\n')
+    (info / 'entry_points.txt').write_text(
+        f'[mistral.actions]\ntest.record = {_PLUGIN_NAME}:RecordAction\n')
+    path = os.environ.get('PYTHONPATH')
+    return {'PYTHONPATH': f'{directory}{os.pathsep}{path}' if path
+            else str(directory)}
+
+
+def recorded_runs(path: pathlib.Path) -> list[tuple[str, str, int]]:
+    """The runs `test.record` wrote: (action ex id, task ex id, pid)."""
+    try:
+        lines = pathlib.Path(path).read_text().splitlines()
+    except FileNotFoundError:
+        return []
+    return [(a, t, int(p)) for a, t, p in (line.split() for line in lines)]
+
+
+# -- private broker and database instances (to restart in a test) ----------
+
+def _find_tool(name: str, *dirs: str) -> str | None:
+    import glob
+    import shutil
+
+    for pattern in dirs:
+        for directory in sorted(glob.glob(pattern), reverse=True):
+            path = pathlib.Path(directory) / name
+            if path.exists():
+                return str(path)
+    return shutil.which(name)
+
+
+class PrivateRabbitMQ:
+    """A RabbitMQ node of its own (name, ports, data and cookie in a
+    temporary directory), so a test can restart it without disturbing
+    anybody else's broker. Starting takes several seconds."""
+
+    def __init__(self, workdir: pathlib.Path) -> None:
+        import uuid
+
+        self.server = _find_tool('rabbitmq-server', '/usr/lib/rabbitmq/bin')
+        self.ctl = _find_tool('rabbitmqctl', '/usr/lib/rabbitmq/bin')
+        if not self.server or not self.ctl:
+            pytest.skip('rabbitmq-server is not installed')
+        self.workdir = pathlib.Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.node = f'mtest_{uuid.uuid4().hex[:8]}@localhost'
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            # rabbitmqctl finds the node's Erlang cookie in $HOME.
+            'HOME': str(self.workdir),
+            'RABBITMQ_NODENAME': self.node,
+            'RABBITMQ_NODE_IP_ADDRESS': '127.0.0.1',
+            'RABBITMQ_NODE_PORT': str(self.port),
+            'RABBITMQ_DIST_PORT': str(free_port()),
+            'RABBITMQ_MNESIA_BASE': str(self.workdir / 'mnesia'),
+            'RABBITMQ_LOG_BASE': str(self.workdir / 'log'),
+            'RABBITMQ_PID_FILE': str(self.workdir / 'rabbit.pid'),
+            'RABBITMQ_ENABLED_PLUGINS_FILE': str(self.workdir / 'plugins'),
+            'RABBITMQ_CONFIG_FILE': str(self.workdir / 'rabbitmq'),
+        }
+        (self.workdir / 'plugins').write_text('[].\n')
+
+    @property
+    def url(self) -> str:
+        return f'rabbit://guest:guest@127.0.0.1:{self.port}/'
+
+    def _ctl(self, *args: str, timeout: float = 90) -> None:
+        subprocess.run([self.ctl, '-n', self.node, *args], env=self.env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=timeout)
+
+    def start(self) -> 'PrivateRabbitMQ':
+        subprocess.run([self.server, '-detached'], env=self.env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=60, check=True)
+        self._ctl('wait', self.env['RABBITMQ_PID_FILE'], '--timeout', '90')
+        wait_until(self._accepts, 60, interval=0.2,
+                   message=f'RabbitMQ node {self.node} to accept clients')
+        return self
+
+    def _accepts(self) -> bool:
+        import kombu
+
+        try:
+            with kombu.Connection(f'amqp://guest:guest@127.0.0.1:'
+                                  f'{self.port}//', connect_timeout=2) as c:
+                c.connect()
+                return True
+        except Exception:
+            return False
+
+    def stop(self) -> None:
+        self._ctl('stop', self.env['RABBITMQ_PID_FILE'])
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+class PrivatePostgreSQL:
+    """A PostgreSQL cluster of its own (initdb into a temporary
+    directory, its own port and socket directory), so a test can restart
+    it. PostgreSQL refuses to run as root: as root, it runs as the
+    `postgres` user."""
+
+    def __init__(self, workdir: pathlib.Path) -> None:
+        self.bin = _find_tool('pg_ctl', '/usr/lib/postgresql/*/bin')
+        if not self.bin:
+            pytest.skip('PostgreSQL server binaries (pg_ctl) not found')
+        self.bindir = pathlib.Path(self.bin).parent
+        self.workdir = pathlib.Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._as = []
+        if os.geteuid() == 0:
+            import shutil
+            import tempfile
+
+            # The postgres user cannot enter pytest's private temporary
+            # directories: use one of its own (removed by `cleanup`).
+            self.workdir = pathlib.Path(tempfile.mkdtemp(prefix='mtest-pg-'))
+            shutil.chown(self.workdir, 'postgres')
+            self._as = ['runuser', '-u', 'postgres', '--']
+        self.datadir = self.workdir / 'data'
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return (f'postgresql+psycopg2://postgres@127.0.0.1:{self.port}/'
+                'mistral')
+
+    def _run(self, tool: str, *args: str) -> None:
+        proc = subprocess.run([*self._as, str(self.bindir / tool), *args],
+                              capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, f'{tool} {args}: {proc.stdout}' \
+                                     f'{proc.stderr}'
+
+    def start(self) -> 'PrivatePostgreSQL':
+        if not self.datadir.exists():
+            self._run('initdb', '-D', str(self.datadir), '-A', 'trust',
+                      '-U', 'postgres', '--no-sync')
+            self._pg_ctl_start()
+            self._run('createdb', '-h', '127.0.0.1', '-p', str(self.port),
+                      '-U', 'postgres', 'mistral')
+            return self
+        self._pg_ctl_start()
+        return self
+
+    def _pg_ctl_start(self) -> None:
+        self._run('pg_ctl', '-D', str(self.datadir), '-w', '-l',
+                  str(self.workdir / 'postgres.log'), '-o',
+                  f'-p {self.port} -k {self.workdir} -h 127.0.0.1 -F',
+                  'start')
+
+    def stop(self, mode: str = 'fast') -> None:
+        """`mode` 'immediate' is a crash: no clean shutdown."""
+        if (self.datadir / 'postmaster.pid').exists():
+            self._run('pg_ctl', '-D', str(self.datadir), '-w', '-m', mode,
+                      'stop')
+
+    def cleanup(self) -> None:
+        """Stop the server and delete its files."""
+        import shutil
+
+        self.stop('immediate')
+        shutil.rmtree(self.workdir, ignore_errors=True)
