@@ -247,7 +247,11 @@ def _equal_or_null(column, value):
 def find_cron_trigger(session: Session, identifier: str,
                       project_id: str) -> models.CronTrigger:
     """By id or name: the caller's own first, then a public one."""
-    return find_visible(session, CRON, 'CronTrigger', identifier, project_id)
+    try:
+        return find_visible(session, CRON, 'CronTrigger', identifier,
+                            project_id)
+    except exc.NotFoundError:
+        raise _not_found(identifier) from None
 
 
 def delete_cron_trigger(session: Session, identifier: str,
@@ -257,5 +261,10 @@ def delete_cron_trigger(session: Session, identifier: str,
         CRON.project_id == project_id,
         sa.or_(CRON.id == identifier, CRON.name == identifier))).first()
     if row is None:
-        raise exc.NotFoundError('CronTrigger', name=identifier)
+        raise _not_found(identifier)
     session.delete(row)
+
+
+def _not_found(identifier: str) -> exc.NotFoundError:
+    # Upstream's wording: "Cron trigger not found [identifier=...]".
+    return exc.NotFoundError('Cron trigger', identifier=identifier)
