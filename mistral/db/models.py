@@ -256,6 +256,10 @@ class ActionExecution(_Execution, Base):
     is_sync: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     last_heartbeat: Mapped[datetime.datetime | None] = mapped_column(
         sa.DateTime)
+    # When and by which delivery an executor took the action (see
+    # engine.heartbeats.claim).
+    claimed_at: Mapped[datetime.datetime | None] = mapped_column(sa.DateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(36))
 
 
 # -- Triggers ------------------------------------------------------------------

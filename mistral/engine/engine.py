@@ -265,10 +265,11 @@ class Engine:
                 action_ex.state = state
             self._in_transaction(tx)
 
-    def claim_action(self, action_ex_id: str) -> bool:
+    def claim_action(self, action_ex_id: str, claim_id: str) -> bool:
         """An executor asks before it runs an action: True for the first
-        to ask, False for a duplicate delivery of the same message."""
-        return self.store.run_in_transaction(heartbeats.claim, action_ex_id)
+        delivery of the message to ask, False for a duplicate delivery."""
+        return self.store.run_in_transaction(heartbeats.claim, action_ex_id,
+                                             claim_id)
 
     def report_running_actions(self, action_ex_ids: list[str],
                                executor_host: str | None = None) -> None:

@@ -35,16 +35,21 @@ def lost_message(action_ex_id: str) -> str:
             f'[action_ex_id={action_ex_id}]')
 
 
-def claim(session: Session, action_ex_id: str) -> bool:
-    """Mark a running action as taken by an executor; False if one already
-    took it (a message delivered twice) or it is not running any more.
-    The first stamp of `last_heartbeat` is the mark."""
+def claim(session: Session, action_ex_id: str, claim_id: str) -> bool:
+    """Mark a running action as taken by one delivery of its message
+    (`claim_id`, made up by the executor that received it); False if
+    another delivery took it (the message came twice) or it is not running
+    any more. Asking again with the same `claim_id` answers True again, so
+    a claim whose answer was lost can be retried.
+    (Not a heartbeat: a claimed action may wait its turn in the executor.)
+    """
     result = session.execute(
         sa.update(ACTION)
         .where(ACTION.id == action_ex_id,
                ACTION.state == states.RUNNING,
-               ACTION.last_heartbeat.is_(None))
-        .values(last_heartbeat=models.utcnow()))
+               sa.or_(ACTION.claimed_by.is_(None),
+                      ACTION.claimed_by == claim_id))
+        .values(claimed_at=models.utcnow(), claimed_by=claim_id))
     return result.rowcount == 1
 
 

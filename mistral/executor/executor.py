@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from typing import Any
 
 from mistral_lib import actions as lib_actions
@@ -146,11 +147,10 @@ class Executor:
         it and recording that it was sent), so the executor first claims
         the action from an engine and runs it only if it was the first.
         """
-        # (If the engine commits the claim but its answer is lost, the
-        # retried claim says no and the action is not run; the missing
-        # heartbeats then fail it as lost, or re-run it if safe-rerun.)
-        if not self._engine_call('claim_action',
-                                 {'action_ex_id': action_ex_id}, False):
+        # One id per delivery: a retried claim (its answer lost) is the
+        # same claim; a second delivery of the message is not.
+        claim = {'action_ex_id': action_ex_id, 'claim_id': str(uuid.uuid4())}
+        if not self._engine_call('claim_action', claim, False):
             LOG.info('Not running action execution %s: already taken by '
                      'an executor, or no longer running', action_ex_id)
             return

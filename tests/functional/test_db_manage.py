@@ -78,7 +78,7 @@ def _system_action_rows(url: str) -> dict[str, tuple]:
 def test_upgrade_populate_downgrade(any_db_url: str,
                                     tmp_path: pathlib.Path) -> None:
     head = migrations.head()
-    assert head == '001'
+    assert head == '002'
 
     _db_manage(tmp_path, any_db_url, 'upgrade', 'head')
     assert set(models.Base.metadata.tables) <= _table_names(any_db_url)
@@ -107,7 +107,8 @@ def test_upgrade_populate_downgrade(any_db_url: str,
     assert _system_action_rows(any_db_url) == rows
 
     history = _db_manage(tmp_path, any_db_url, 'history').stdout
-    assert f'<base> -> {head} (head)' in history
+    assert f'001 -> {head} (head)' in history
+    assert '<base> -> 001,' in history
 
     _db_manage(tmp_path, any_db_url, 'downgrade', 'base')
     assert _table_names(any_db_url) <= {'alembic_version'}

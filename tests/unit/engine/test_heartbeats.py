@@ -15,6 +15,7 @@ from mistral.executor.executor import Executor
 from mistral.rpc.inprocess import InProcessTransport
 from mistral.workflow import states
 
+from tests.server import wait_until
 from tests.unit.engine.conftest import Services
 
 
@@ -222,8 +223,35 @@ twice:
         # Each action ran once although each message came twice.
         assert sorted(executor.runs) == sorted(action_ids)
         # A finished action can not be claimed again.
-        assert engine.claim_action(next(iter(action_ids))) is False
+        assert engine.claim_action(next(iter(action_ids)), 'x') is False
     finally:
         executor.stop()
         transport.close()
         store.dispose()
+
+
+def test_a_claim_can_be_retried_but_not_taken_twice(services) -> None:
+    services.define("""
+version: '2.0'
+slow:
+  tasks:
+    t:
+      action: std.async_noop
+""")
+    ex_id = services.start('slow')
+    with services.store.read() as session:
+        action_ex = session.scalars(sa.select(models.ActionExecution).where(
+            models.ActionExecution.workflow_execution_id == ex_id)).first()
+    try:
+        # The executor in the fixture claimed it when it started it; a
+        # retry of that claim is answered yes, a second delivery no.
+        def claimed_by():
+            with services.store.read() as session:
+                return session.get(models.ActionExecution,
+                                   action_ex.id).claimed_by
+        first = wait_until(claimed_by, timeout=10,
+                           message='the executor to claim the action')
+        assert services.engine.claim_action(action_ex.id, first) is True
+        assert services.engine.claim_action(action_ex.id, 'other') is False
+    finally:
+        services.engine.stop_workflow(ex_id, states.CANCELLED)
