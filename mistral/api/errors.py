@@ -12,6 +12,7 @@ from wsme import exc as wsme_exc
 from wsmeext.pecan import wsexpose
 
 from mistral import exceptions as exc
+from mistral.api.controllers import routing
 
 LOG = logging.getLogger(__name__)
 
@@ -109,44 +110,64 @@ def text_endpoint(func):
 
 class JsonErrorMiddleware:
     """Every error answer is JSON with a `faultstring`, even for unknown
-    paths and methods; XML request bodies are refused with 415."""
+    paths and methods; XML request bodies are refused with 415.
 
-    def __init__(self, app) -> None:
+    Paths and methods are checked against `routes` (by default the
+    documented ones, see mistral.api.controllers.routing) before the
+    application sees the request: 404 for an unknown path, 405 with
+    `Allow` for a method the path does not serve, OPTIONS answered with
+    `Allow`, HEAD served as GET without the body."""
+
+    def __init__(self, app, routes: routing.RouteTable | None = None
+                 ) -> None:
         self.app = app
+        self.routes = routes if routes is not None else routing.documented()
 
     def __call__(self, environ, start_response):
-        request = webob.Request(environ)
+        # webob leaves the body out of the answer to a HEAD request.
+        return self._respond(webob.Request(environ))(environ, start_response)
+
+    def _respond(self, request: webob.Request) -> webob.Response:
+        method, path = request.method, request.path
+        allowed = self.routes.allowed(request.path_info)
+        if allowed is None:
+            return self._error(404, f'Resource not found: {method} {path}')
+        if method == 'OPTIONS':
+            response = webob.Response(status=200, content_type=None)
+            response.headers['Allow'] = routing.allow_header(allowed)
+            return response
+        if method not in allowed:
+            return self._error(405, f'Method {method} is not allowed on '
+                               f'{path}', allowed)
+        if method == 'HEAD':
+            request = webob.Request(dict(request.environ,
+                                         REQUEST_METHOD='GET'))
         ctype = (request.content_type or '').lower()
         if 'xml' in ctype:
             return self._error(415, 'XML request bodies are not supported; '
-                               'send JSON (or YAML text for definitions).'
-                               )(environ, start_response)
+                               'send JSON (or YAML text for definitions).')
         if ctype.startswith('multipart/'):
             # The framework would try to parse it as a form and fail.
             return self._error(415, 'Multipart request bodies are not '
                                'supported; send JSON (or YAML text for '
-                               'definitions).')(environ, start_response)
+                               'definitions).')
         problem = self._json_body_problem(request, ctype)
         if problem:
-            return self._error(400, problem)(environ, start_response)
+            return self._error(400, problem)
         try:
             response = request.get_response(self.app)
         except Exception:
             LOG.exception('Request failed: %s %s', request.method,
                           request.path_qs)
-            return self._error(500, 'Internal server error')(
-                environ, start_response)
+            return self._error(500, 'Internal server error')
         if response.status_code >= 400 and \
                 'json' not in (response.content_type or ''):
             message = response.status
             if response.status_code == 404:
-                message = (f'Resource not found: {request.method} '
-                           f'{request.path}')
+                message = f'Resource not found: {method} {path}'
             elif response.status_code == 405:
-                message = (f'Method {request.method} is not allowed on '
-                           f'{request.path}')
-            return self._error(response.status_code, message,
-                               response.headers)(environ, start_response)
+                message = f'Method {method} is not allowed on {path}'
+            return self._error(response.status_code, message, allowed)
         message = None
         if response.status_code >= 400 and response.content_type and \
                 'json' in response.content_type:
@@ -157,7 +178,9 @@ class JsonErrorMiddleware:
         if message and 'Server-Error-Message' not in response.headers:
             response.headers['Server-Error-Message'] = \
                 header_text(str(message))
-        return response(environ, start_response)
+        if response.status_code == 405:
+            response.headers['Allow'] = routing.allow_header(allowed)
+        return response
 
     @staticmethod
     def _json_body_problem(request: webob.Request, ctype: str) -> str | None:
@@ -176,12 +199,13 @@ class JsonErrorMiddleware:
         return None
 
     @staticmethod
-    def _error(status: int, message: str, headers=None) -> webob.Response:
+    def _error(status: int, message: str,
+               allowed: frozenset[str] | None = None) -> webob.Response:
         response = webob.Response(
             body=json.dumps(fault(message, client=status < 500)).encode(),
             status=status, content_type='application/json',
             charset='utf-8')
-        if headers and status == 405 and 'Allow' in headers:
-            response.headers['Allow'] = headers['Allow']
+        if allowed and status == 405:
+            response.headers['Allow'] = routing.allow_header(allowed)
         response.headers['Server-Error-Message'] = header_text(message)
         return response

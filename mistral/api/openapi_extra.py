@@ -76,7 +76,7 @@ QUERY_PARAMETERS: dict[str, Schema] = {
                   'Namespace; empty for the default one.'},
     'scope': {'type': 'string', 'enum': ['private', 'public']},
     'all_projects': _BOOLEAN_TEXT,
-    'include_output': _BOOLEAN_TEXT,
+    'include_output': _STRICT_BOOLEAN,
     'force': dict(_BOOLEAN_TEXT, description=(
         'Delete even if the execution has not ended (`true`).')),
     'skip_validation': {'type': 'string', 'description': 'Ignored.'},
@@ -136,11 +136,7 @@ FILTER_SCHEMAS: dict[str, Schema] = {
 }
 
 # Query parameters that differ on some paths, by (path, name).
-PARAMETER_OVERRIDES: dict[tuple[str, str], Schema] = {
-    ('/v2/executions/{execution_id}/executions', 'include_output'):
-        _STRICT_BOOLEAN,
-    ('/v2/tasks/{task_id}/executions', 'include_output'): _STRICT_BOOLEAN,
-}
+PARAMETER_OVERRIDES: dict[tuple[str, str], Schema] = {}
 
 # Routes whose handler takes its path as `*path`, so the walker cannot
 # see where they are: (method, walked path) -> (path, path parameters,

@@ -8,8 +8,8 @@ from wsme import types as wtypes
 from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  request_context, truthy)
+from mistral.api.controllers.v2.sub_executions import bool_param
+from mistral.api.services import ApiServices, base_url, request_context
 from mistral.db import models
 from mistral.workflow import states
 
@@ -26,7 +26,8 @@ def actions_page(services: ApiServices, marker, limit, sort_keys, sort_dirs,
     model = models.ActionExecution
     query = sa.select(model).where(
         model.project_id == request_context().project_id)
-    with_output = truthy(include_output) or 'output' in params.fields
+    with_output = bool_param('include_output', include_output) or \
+        'output' in params.fields
     with services.store.read() as session:
         rows = listing.apply(session, query, model, params,
                              json_columns=JSON_COLUMNS)
@@ -45,7 +46,6 @@ class ActionExecutionsController(rest.RestController):
 
     @errors.expose(resources.ActionExecution, text, text)
     def get_one(self, action_ex_id, fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.ActionExecution.field_names())

@@ -17,7 +17,7 @@ from mistral.actions import registry
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
 from mistral.api.definitions import definition_text, scope_param
-from mistral.api.services import (reject_extra_path, ApiServices, base_url, plain,
+from mistral.api.services import (ApiServices, base_url, plain,
                                   request_context)
 from mistral.api.types import timestamp
 from mistral.db import models
@@ -118,7 +118,6 @@ class ActionsController(rest.RestController):
 
     @errors.expose(resources.Action, text, text, text)
     def get_one(self, identifier, namespace='', fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Action.field_names())

@@ -12,8 +12,8 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2.resources import Resource, _common
 from mistral.api.definitions import definition_text
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  plain, request_context, truthy)
+from mistral.api.services import (ApiServices, base_url, plain,
+                                  request_context, truthy)
 from mistral.db import models
 from mistral.services import code_sources as code_service
 from mistral.services.visibility import visible
@@ -100,7 +100,6 @@ class CodeSourcesController(rest.RestController):
 
     @errors.expose(CodeSource, text, text, text)
     def get_one(self, identifier, namespace='', fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1, CodeSource.field_names())
         with self.services.store.read() as session:

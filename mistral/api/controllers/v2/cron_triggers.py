@@ -11,8 +11,8 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.definitions import json_body
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  plain, request_context, truthy)
+from mistral.api.services import (ApiServices, base_url, plain,
+                                  request_context, truthy)
 from mistral.db import models
 from mistral.services import cron_triggers as cron_service
 from mistral.services.visibility import visible
@@ -27,7 +27,6 @@ class CronTriggersController(rest.RestController):
 
     @errors.expose(resources.CronTrigger, text, text)
     def get_one(self, identifier, fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.CronTrigger.field_names())
@@ -94,7 +93,6 @@ class CronTriggersController(rest.RestController):
 
     @errors.expose(None, text, status_code=204)
     def delete(self, identifier):
-        reject_extra_path(3)
         project_id = request_context().project_id
         self.services.store.run_in_transaction(
             lambda s: cron_service.delete_cron_trigger(s, identifier,

@@ -11,8 +11,8 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2.resources import Resource, _common
 from mistral.api.definitions import json_body
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  plain, request_context, truthy)
+from mistral.api.services import (ApiServices, base_url, plain,
+                                  request_context, truthy)
 from mistral.db import models
 from mistral.services import dynamic_actions as dyn_service
 from mistral.services.visibility import visible
@@ -85,7 +85,6 @@ class DynamicActionsController(rest.RestController):
 
     @errors.expose(DynamicAction, text, text, text)
     def get_one(self, identifier, namespace='', fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             DynamicAction.field_names())

@@ -11,8 +11,8 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.definitions import json_body
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  plain, request_context)
+from mistral.api.services import (ApiServices, base_url, plain,
+                                  request_context)
 from mistral.db import models
 from mistral.services import environments as env_service
 from mistral.services.visibility import visible
@@ -27,7 +27,6 @@ class EnvironmentsController(rest.RestController):
 
     @errors.expose(resources.Environment, text, text)
     def get_one(self, identifier, fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Environment.field_names())

@@ -17,8 +17,8 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.definitions import json_body
 from mistral.api.controllers.v2.resources import Resource, _common
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  plain, request_context, truthy)
+from mistral.api.services import (ApiServices, base_url, plain,
+                                  request_context, truthy)
 from mistral.api.types import jsontype
 from mistral.db import models
 from mistral.services import event_triggers as trigger_service
@@ -90,7 +90,6 @@ class EventTriggersController(rest.RestController):
 
     @errors.expose(EventTrigger, text, text)
     def get_one(self, trigger_id, fields=''):
-        reject_extra_path(3)
         trigger_id = _trigger_id(trigger_id)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
@@ -171,7 +170,6 @@ class EventTriggersController(rest.RestController):
 
     @errors.expose(None, text, status_code=204)
     def delete(self, trigger_id):
-        reject_extra_path(3)
         trigger_id = _trigger_id(trigger_id)
         project_id = request_context().project_id
         self.services.store.run_in_transaction(

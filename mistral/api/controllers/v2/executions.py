@@ -11,11 +11,11 @@ from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.execution_report import \
     ExecutionReportController
-from mistral.api.controllers.v2.sub_executions import \
-    SubExecutionsController
+from mistral.api.controllers.v2.sub_executions import (
+    SubExecutionsController, bool_param)
 from mistral.api.controllers.v2.tasks import tasks_page
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  request_context, truthy)
+from mistral.api.services import (ApiServices, base_url, request_context,
+                                  truthy)
 from mistral.db import models
 from mistral.services import workflows as wf_service
 from mistral.workflow import states
@@ -65,7 +65,6 @@ class ExecutionsController(rest.RestController):
 
     @errors.expose(resources.Execution, text, text)
     def get_one(self, execution_id, fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Execution.field_names())
@@ -96,8 +95,8 @@ class ExecutionsController(rest.RestController):
              'project_id': project_id},
             self.services.max_limit, resources.Execution.field_names())
         model = models.WorkflowExecution
-        with_output = truthy(include_output) or 'output' in \
-            query_params.fields
+        with_output = bool_param('include_output', include_output) or \
+            'output' in query_params.fields
         # Lists never show the spec or the contexts: do not load them.
         heavy = [model.spec, model.context, model.runtime_context]
         if not with_output:

@@ -7,8 +7,7 @@ from wsme import types as wtypes
 
 from mistral.api import errors
 from mistral.api.controllers.v2 import resources
-from mistral.api.services import ApiServices, reject_extra_path, \
-    request_context
+from mistral.api.services import ApiServices, request_context
 from mistral.services import members as member_service
 
 text = wtypes.text
@@ -27,7 +26,6 @@ class MembersController(rest.RestController):
 
     @errors.expose(resources.Member, text, text)
     def get_one(self, workflow_id, member_id):
-        reject_extra_path(5)
         with self.services.store.read() as session:
             return resources.Member.from_row(member_service.get_member(
                 session, workflow_id, member_id,

@@ -108,7 +108,7 @@ class TaskWorkflowExecutionsController(rest.RestController):
              'state_info': state_info, 'input': input, 'output': output,
              'created_at': created_at, 'updated_at': updated_at},
             self.services.max_limit, resources.Execution.field_names())
-        with_output = truthy(include_output) or \
+        with_output = bool_param('include_output', include_output) or \
             'output' in query_params.fields
         model = models.WorkflowExecution
         query = sa.select(model).where(
@@ -122,4 +122,5 @@ class TaskWorkflowExecutionsController(rest.RestController):
                     r, query_params.fields, include_output=with_output)
                     for r in rows],
                 next=listing.next_link(base_url(), 'executions', rows,
-                                       query_params))
+                                       query_params,
+                                       {'include_output': include_output}))

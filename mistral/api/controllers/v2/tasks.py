@@ -12,7 +12,7 @@ from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.action_executions import actions_page
 from mistral.api.controllers.v2.sub_executions import (
     SubExecutionsController, TaskWorkflowExecutionsController)
-from mistral.api.services import reject_extra_path, ApiServices, base_url, request_context
+from mistral.api.services import ApiServices, base_url, request_context
 from mistral.db import models
 from mistral.workflow import states
 from mistral.engine.lookups import task_results
@@ -56,7 +56,6 @@ class TaskActionExecutionsController(rest.RestController):
 
     @errors.expose(resources.ActionExecution, text, text, text)
     def get_one(self, task_execution_id, action_ex_id, fields=''):
-        reject_extra_path(5)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.ActionExecution.field_names())
@@ -90,7 +89,6 @@ class TasksController(rest.RestController):
 
     @errors.expose(resources.Task, text, text)
     def get_one(self, task_id, fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Task.field_names())

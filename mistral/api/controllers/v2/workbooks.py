@@ -10,7 +10,7 @@ from mistral import exceptions as exc
 from mistral.api import errors, listing
 from mistral.api.controllers.v2 import resources
 from mistral.api.definitions import definition_text, scope_param
-from mistral.api.services import (reject_extra_path, ApiServices, base_url, plain,
+from mistral.api.services import (ApiServices, base_url, plain,
                                   request_context)
 from mistral.db import models
 from mistral.lang import parser
@@ -28,7 +28,6 @@ class WorkbooksController(rest.RestController):
 
     @errors.expose(resources.Workbook, text, text, text)
     def get_one(self, name, namespace='', fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Workbook.field_names())

@@ -11,8 +11,8 @@ from mistral.api import errors, listing
 from mistral.api.definitions import definition_text, scope_param
 from mistral.api.controllers.v2 import resources
 from mistral.api.controllers.v2.members import MembersController
-from mistral.api.services import (reject_extra_path, ApiServices, base_url,
-                                  plain, request_context, truthy)
+from mistral.api.services import (ApiServices, base_url, plain,
+                                  request_context, truthy)
 from mistral.db import models
 from mistral.services import workflows as wf_service
 from mistral.services.visibility import visible
@@ -29,7 +29,6 @@ class WorkflowsController(rest.RestController):
 
     @errors.expose(resources.Workflow, text, text, text)
     def get_one(self, identifier, namespace='', fields=''):
-        reject_extra_path(3)
         params = listing.parse_list_params(
             None, None, None, None, fields, {}, 1,
             resources.Workflow.field_names())
