@@ -8,6 +8,7 @@ import webob
 from oslo_config import cfg
 from pecan import hooks
 
+from mistral.api import auth, policy
 from mistral.api.controllers.root import RootController
 from mistral.api.errors import JsonErrorMiddleware, fault
 from mistral.api.services import ApiServices
@@ -22,8 +23,9 @@ class ContextHook(hooks.PecanHook):
     the default project (upstream's behaviour with auth disabled)."""
 
     def before(self, state) -> None:
-        state.request.mistral_context = RequestContext(
-            project_id=DEFAULT_PROJECT_ID)
+        # With Keystone on, mistral.api.auth has put the caller there.
+        state.request.mistral_context = state.request.environ.get(
+            auth.CONTEXT_KEY) or RequestContext(project_id=DEFAULT_PROJECT_ID)
 
 
 class MaintenanceMiddleware:
@@ -91,7 +93,8 @@ class HealthcheckMiddleware:
 def build_app(services: ApiServices, debug: bool = False,
               conf: cfg.ConfigOpts | None = None):
     """The API application. `conf` enables the optional endpoints
-    (/info, /healthcheck); without it both are off."""
+    (/info, /healthcheck) and Keystone authentication with RBAC
+    (`[pecan] auth_enable`); without it all are off."""
     info_file = None
     if conf is not None and conf.api.enable_info_endpoint:
         info_file = conf.api.info_json_file_path
@@ -102,7 +105,13 @@ def build_app(services: ApiServices, debug: bool = False,
         force_canonical=False,
         guess_content_type_from_ext=False,
     )
-    app = JsonErrorMiddleware(MaintenanceMiddleware(app, services.store))
+    app = MaintenanceMiddleware(app, services.store)
+    auth_enable = conf is not None and conf.pecan.auth_enable
+    if auth_enable:
+        app = policy.PolicyMiddleware(app, policy.build_enforcer(conf))
+    app = JsonErrorMiddleware(app)
+    if auth_enable:
+        app = auth.wrap(app, conf)
     if conf is not None and conf.healthcheck.enabled:
         app = HealthcheckMiddleware(app)
     return app

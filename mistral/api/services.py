@@ -7,7 +7,6 @@ import pecan
 from wsme import types as wtypes
 from wsme.rest.json import tojson
 
-from mistral import exceptions as exc
 from mistral.context import ANONYMOUS, RequestContext
 from mistral.db.store import Store
 from mistral.rpc.clients import EngineClient
@@ -18,6 +17,9 @@ class ApiServices:
     store: Store
     engine: EngineClient
     max_limit: int = 1000
+    # Announces event trigger changes (mistral.event_engine.client).
+    event_engine: object | None = None
+    allow_action_execution_deletion: bool = False
 
 
 def request_context() -> RequestContext:
@@ -37,11 +39,3 @@ def plain(resource: wtypes.Base) -> dict:
 def truthy(value) -> bool:
     """A boolean query parameter."""
     return str(value).lower() in ('true', '1', 'yes')
-
-
-def reject_extra_path(segments: int) -> None:
-    """Pecan hands trailing path segments to `get_one` as arguments; a path
-    longer than the resource's own is simply not found."""
-    parts = [p for p in pecan.request.path.split('/') if p]
-    if len(parts) > segments:
-        raise exc.NotFoundError('Resource', path=pecan.request.path)
