@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pecan
 import webob
@@ -36,20 +37,30 @@ class MaintenanceMiddleware:
     READ_ONLY = frozenset({'GET', 'HEAD', 'OPTIONS'})
     ALWAYS_ALLOWED = frozenset({'/', '/v2', '/health', '/healthcheck'})
 
+    # Seconds a read status is trusted. Another API process that changes
+    # it is obeyed here this much later at most; a change made through
+    # this process is seen at once.
+    STATUS_TTL_S = 1.0
+
     def __init__(self, app, store: Store) -> None:
         self.app = app
         self.store = store
+        self._status: tuple[float, str] | None = None
 
     def __call__(self, environ, start_response):
         request = webob.Request(environ)
         path = request.path.rstrip('/') or '/'
-        if request.method in self.READ_ONLY or path in self.ALWAYS_ALLOWED \
-                or self._allowed_in_maintenance(request, path):
+        if request.method in self.READ_ONLY or path in self.ALWAYS_ALLOWED:
             return self.app(environ, start_response)
-        with self.store.read() as session:
-            status = maintenance.get_status(session)
-        if status == maintenance.RUNNING:
+        if self._allowed_in_maintenance(request, path):
+            try:
+                return self.app(environ, start_response)
+            finally:
+                if path in ('/maintenance', '/v2/maintenance'):
+                    self._status = None  # changed here: read it again
+        if self._current_status() == maintenance.RUNNING:
             return self.app(environ, start_response)
+        status = self._current_status()
         message = (f'Current Mistral state is {status}. Method is not '
                    'allowed')
         response = webob.Response(
@@ -57,6 +68,16 @@ class MaintenanceMiddleware:
             content_type='application/json', charset='utf-8')
         response.headers['Server-Error-Message'] = message
         return response(environ, start_response)
+
+    def _current_status(self) -> str:
+        cached = self._status
+        if cached is not None and \
+                time.monotonic() - cached[0] < self.STATUS_TTL_S:
+            return cached[1]
+        with self.store.read() as session:
+            status = maintenance.get_status(session)
+        self._status = (time.monotonic(), status)
+        return status
 
     @staticmethod
     def _allowed_in_maintenance(request: webob.Request, path: str) -> bool:

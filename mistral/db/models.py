@@ -201,6 +201,33 @@ class WorkflowExecution(_Execution, Base):
     source_execution_id: Mapped[str | None] = mapped_column(sa.String(36))
 
 
+# An execution as the engine hands it to the API right after starting it
+# (so the API need not read it back): plain values, ISO timestamps.
+_SHOWN = ('id', 'created_at', 'updated_at', 'project_id', 'workflow_id',
+          'workflow_name', 'workflow_namespace', 'description', 'tags',
+          'params', 'task_execution_id', 'root_execution_id',
+          'source_execution_id', 'state', 'state_info', 'input', 'output')
+_TIMES = ('created_at', 'updated_at')
+
+
+def execution_to_wire(wf_ex: 'WorkflowExecution') -> dict:
+    """The execution as plain values (timestamps in ISO format)."""
+    fields = {name: getattr(wf_ex, name) for name in _SHOWN}
+    for name in _TIMES:
+        if fields[name] is not None:
+            fields[name] = fields[name].isoformat()
+    return fields
+
+
+def execution_from_wire(fields: dict) -> 'WorkflowExecution':
+    """A detached execution built from `execution_to_wire`, for display."""
+    values = dict(fields)
+    for name in _TIMES:
+        if values.get(name):
+            values[name] = datetime.datetime.fromisoformat(values[name])
+    return WorkflowExecution(**values)
+
+
 class TaskExecution(_Execution, Base):
     __tablename__ = 'task_executions_v2'
     __table_args__ = (

@@ -135,7 +135,8 @@ class Engine:
         def tx(session: Session, box: outbox_mod.Outbox) -> dict:
             existing = session.get(models.WorkflowExecution, execution_id)
             if existing is not None:
-                return {'id': existing.id, 'created': False}
+                return {'id': existing.id, 'created': False,
+                        'execution': models.execution_to_wire(existing)}
             definition = session.get(models.WorkflowDefinition, workflow_id)
             if definition is None:
                 raise exc.NotFoundError('Workflow', id=workflow_id)
@@ -147,7 +148,8 @@ class Engine:
             run = WorkflowRun(session, wf_ex, spec, self.settings, box)
             run.check_size('WorkflowExecution', 'input', wf_ex.input)
             run.start()
-            return {'id': wf_ex.id, 'created': True}
+            return {'id': wf_ex.id, 'created': True,
+                    'execution': models.execution_to_wire(wf_ex)}
 
         return self._in_transaction(tx)
 

@@ -71,3 +71,4 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
     )
     tx_state.add_execution(session, wf_ex)
     return wf_ex, spec
+

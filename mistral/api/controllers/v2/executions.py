@@ -158,9 +158,8 @@ class ExecutionsController(rest.RestController):
         result = self.services.engine.start_workflow(
             definition.id, execution_id, wf_input, params, description,
             ctx.project_id, source_execution_id=source_id)
-        with self.services.store.read() as session:
-            return resources.Execution.from_row(
-                _get_execution(session, result['id'], ctx.project_id))
+        return resources.Execution.from_row(
+            models.execution_from_wire(result['execution']))
 
     @errors.expose(resources.Execution, text, body=resources.ExecutionUpdate)
     def put(self, execution_id, body):
