@@ -1,9 +1,11 @@
 """YAQL (`<% %>`) support."""
 from __future__ import annotations
 
+import collections
 import collections.abc  # noqa: F401  (yaql 3 uses it without importing it)
 import dataclasses
 import functools
+import threading
 from typing import Any
 
 import yaql
@@ -113,8 +115,12 @@ def evaluate(expression: str, data: Any,
     parsed = _parse(expression, settings)
     ctx = _root_context(settings.allow_delegates).create_child_context()
     ctx[_DATA] = data
+    # yaql's own conversion, with large values converted once (see
+    # _ConversionMemo), set as `$` before evaluating.
+    ctx['$'] = _CONVERSIONS.convert(data) if settings.convert_input_data \
+        else data
     try:
-        result = parsed.evaluate(data=data, context=ctx)
+        result = parsed.evaluate(context=ctx)
     except exc.MistralError:
         raise
     except Exception as e:
@@ -125,6 +131,47 @@ def evaluate(expression: str, data: Any,
     # its frozen dicts and iterators (as upstream does) so the result can
     # be stored.
     return _unbox(result)
+
+
+class _ConversionMemo:
+    """yaql converts the whole evaluation data (lists to tuples, dicts to
+    frozen dicts) on every evaluation. A with-items task evaluates its
+    input once per item, with the whole item list in the data, which made
+    it quadratic in the number of items. Large lists and dicts are
+    converted once and remembered by identity: the engine never changes
+    JSON values in place, and the memo holds a reference to each source,
+    so an id is not reused while it is remembered."""
+
+    MIN_SIZE = 64
+    SLOTS = 64
+
+    def __init__(self) -> None:
+        self._memo: collections.OrderedDict[int, tuple[Any, Any]] = \
+            collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def convert(self, value: Any) -> Any:
+        return yaql_utils.convert_input_data(value, self._rec)
+
+    def _rec(self, value: Any, rec) -> Any:
+        if not isinstance(value, (list, dict)) or \
+                len(value) < self.MIN_SIZE:
+            return yaql_utils.convert_input_data(value, rec)
+        key = id(value)
+        with self._lock:
+            hit = self._memo.get(key)
+            if hit is not None and hit[0] is value:
+                self._memo.move_to_end(key)
+                return hit[1]
+        converted = yaql_utils.convert_input_data(value, rec)
+        with self._lock:
+            self._memo[key] = (value, converted)
+            while len(self._memo) > self.SLOTS:
+                self._memo.popitem(last=False)
+        return converted
+
+
+_CONVERSIONS = _ConversionMemo()
 
 
 def _unbox(value: Any) -> Any:
