@@ -20,6 +20,6 @@ def test_large_values_evaluate_like_small_ones() -> None:
 
 def test_a_new_list_with_the_same_content_is_its_own_value() -> None:
     first = {'xs': list(range(100))}
-    assert yaql_language.evaluate('sum($.xs)', first) == 4950
+    assert yaql_language.evaluate('$.xs.max()', first) == 99
     second = {'xs': list(range(100, 200))}
-    assert yaql_language.evaluate('sum($.xs)', second) == 14950
+    assert yaql_language.evaluate('$.xs.max()', second) == 199
