@@ -6,16 +6,27 @@ from `direct`/`reverse`, policy decisions from `policies`, iterations from
 `with_items`, timers on a `TimerQueue`. Every task state change is traced
 with the time it happened, so tests assert sequences such as "DELAYED at
 0, RUNNING at 5". No database, RPC, threads or sleeps.
+
+Action results come from a script per task name, or from `perform`: a
+function of the action name and its input, evaluated as the engine does
+(tests/unit/workflow/test_corpus_pure.py plays std.noop/echo/fail so).
+Results due at once are applied before the next queued command, as the
+engine does with the pure actions it runs inline; contexts merge by
+publish version and the workflow output is evaluated as in the engine's
+default configuration.
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from mistral import exceptions as exc
+from mistral import expressions
 from mistral.expressions import functions
 from mistral.lang.specs import WorkflowSpec
+from mistral.utils import jsonutils
+from mistral.utils.text import cut
 from mistral.workflow import (commands, data_flow, direct, policies,
                               reverse, states, timers, with_items)
 
@@ -36,6 +47,11 @@ def error(result: Any = 'boom', after: float = 0.0) -> Outcome:
     return Outcome(states.ERROR, result, after)
 
 
+# Plays an action: (action name, evaluated input) -> its outcome. May
+# raise MistralError for input the action refuses.
+Performer = Callable[[str, dict], Outcome]
+
+
 @dataclass
 class SimTask:
     id: str
@@ -50,6 +66,10 @@ class SimTask:
     processed: bool = False
     error_handled: bool = False
     attempt: int = 0
+    actions: list = field(default_factory=list)   # Outcomes, in order
+    has_next: bool = False      # its transitions started other tasks
+    finished: int = 0           # completion order (0: not completed)
+    version: int | None = None  # publish version (context versioning)
 
 
 class _Lookups:
@@ -84,7 +104,8 @@ class Simulation:
                  script: dict[str, list[Outcome]] | None = None,
                  clock: timers.ManualClock | None = None,
                  input: dict | None = None, env: dict | None = None,
-                 task_name: str | None = None) -> None:
+                 task_name: str | None = None,
+                 perform: Performer | None = None) -> None:
         self.spec = spec
         self.script = {k: list(v) for k, v in (script or {}).items()}
         self.clock = clock or timers.ManualClock()
@@ -93,14 +114,19 @@ class Simulation:
                                               'workflow', spec.name)
         self.env = env or {}
         self.task_name = task_name
+        self.perform = perform
+        self.output: Any = None
         self.context: dict = {}
         self.state = states.IDLE
         self.state_info: str | None = None
         self.tasks: list[SimTask] = []
         self.queue: list[commands.Command] = []
+        self.inline: list[tuple] = []       # results due at once
         self.trace: list[tuple[float, str, str]] = []
         self.actions: dict[str, int] = {}   # action runs per task name
         self._ids = itertools.count(1)
+        self._versions = itertools.count(1)
+        self._finish_seq = itertools.count(1)
 
     # -- driving -------------------------------------------------------------
 
@@ -108,6 +134,10 @@ class Simulation:
         """Start (or continue) until the workflow ends or pauses."""
         if self.state == states.IDLE:
             self._set_wf(states.RUNNING)
+            execution = {functions.EXECUTION_KEY: {'id': 'sim'}}
+            variables = expressions.evaluate_recursively(
+                self.spec.vars, self._wf_data(execution))
+            self.context = {**execution, **(variables or {})}
             if self.spec.type == 'reverse':
                 self.queue.extend(reverse.start_commands(self.spec,
                                                          self.task_name))
@@ -116,7 +146,9 @@ class Simulation:
         for _ in range(max_steps):
             if self.state != states.RUNNING:
                 return self.state
-            if self.queue:
+            if self.inline:
+                self._on_result(*self.inline.pop(0))
+            elif self.queue:
                 self._apply(self.queue.pop(0))
             elif not self._open():
                 # Timers left now (late results, spent timeouts) change
@@ -149,7 +181,12 @@ class Simulation:
 
     def _apply(self, cmd: commands.Command) -> None:
         if isinstance(cmd, commands.SetWorkflowState):
-            self._set_wf(cmd.state, cmd.message)
+            if cmd.state == states.SUCCESS:
+                self._succeed(cmd.message)
+            elif cmd.state == states.ERROR:
+                self._fail(cmd.message)
+            else:
+                self._set_wf(cmd.state, cmd.message)
         elif self.spec.task(cmd.task_name).join is not None:
             self._join(cmd)
         else:
@@ -171,7 +208,7 @@ class Simulation:
         self.trace.append((self.clock.now(), task.name, task.state))
 
     def _set_wf(self, state: str, info: str | None = None) -> None:
-        self.state, self.state_info = state, info
+        self.state, self.state_info = state, cut(info)
         self.trace.append((self.clock.now(), '<workflow>', state))
 
     def _data(self, task: SimTask, ctx: dict, result: Any = None) -> dict:
@@ -180,6 +217,11 @@ class Simulation:
         return data_flow.evaluation_data(
             current, ctx, self.context, self.input,
             lookups=_Lookups(self, task), env=self.env)
+
+    def _wf_data(self, ctx: dict) -> dict:
+        return data_flow.evaluation_data(
+            ctx, self.context, self.input, lookups=_Lookups(self, None),
+            env=self.env)
 
     # -- joins -------------------------------------------------------------------
 
@@ -214,7 +256,7 @@ class Simulation:
         else:
             task.in_context = data_flow.merge_contexts(
                 [self._outbound(self.latest(n)) for n, s in inbound.items()
-                 if s and s.fired], by_version=False)
+                 if s and s.fired], by_version=True)
             self._set(task, states.RUNNING)
             self._start(task)
 
@@ -227,7 +269,7 @@ class Simulation:
                 spec.policies, self._data(task, task.in_context),
                 task.runtime)
         except exc.MistralError as e:
-            self._complete(task, states.ERROR, str(e), apply_policies=False)
+            self._force_fail(task, str(e))
             return
         if start.pause:
             self._set(task, states.IDLE, policies.PAUSE_BEFORE_INFO)
@@ -248,38 +290,69 @@ class Simulation:
 
     def _dispatch(self, task: SimTask) -> None:
         spec = self.spec.task(task.name)
-        if 'with-items' not in spec.policies:
-            self._run_action(task, None)
-            return
-        data = self._data(task, task.in_context)
         try:
+            if 'with-items' not in spec.policies:
+                self._run_action(task, None)
+                return
+            data = self._data(task, task.in_context)
             values = with_items.items(spec.policies['with-items'], data)
-            limit = with_items.concurrency(
-                spec.policies.get('concurrency'))
+            limit = with_items.concurrency(expressions.evaluate(
+                spec.policies.get('concurrency'), data))
         except exc.MistralError as e:
-            self._complete(task, states.ERROR, str(e))
+            # As in the engine: a task that can not start its work fails
+            # the whole workflow.
+            self._force_fail(task, str(e))
             return
         if not values:
             self._complete(task, states.SUCCESS, None, [])
             return
         task.runtime['with_items'] = {'count': len(values), 'started': 0,
                                       'done': 0, 'failed': 0,
-                                      'limit': limit, 'results': {}}
+                                      'limit': limit, 'results': {},
+                                      'items': values}
         self._start_items(task)
 
     def _start_items(self, task: SimTask) -> None:
         p = task.runtime['with_items']
-        while p['started'] < p['count'] and (
-                not p['limit'] or p['started'] - p['done'] < p['limit']):
-            self._run_action(task, p['started'])
-            p['started'] += 1
+        try:
+            while p['started'] < p['count'] and (
+                    not p['limit'] or p['started'] - p['done'] < p['limit']):
+                index = p['started']
+                p['started'] += 1
+                self._run_action(task, index)
+        except exc.MistralError as e:
+            self._force_fail(task, str(e))
 
     def _run_action(self, task: SimTask, index: int | None) -> None:
-        runs = self.script.get(task.name)
-        outcome = runs.pop(0) if runs else ok()
+        if self.perform is not None:
+            outcome = self._perform(task, index)
+        else:
+            runs = self.script.get(task.name)
+            outcome = runs.pop(0) if runs else ok()
         self.actions[task.name] = self.actions.get(task.name, 0) + 1
-        self.timers.schedule('result', outcome.after,
-                             (task, task.attempt, index, outcome))
+        task.actions.append(outcome)
+        payload = (task, task.attempt, index, outcome)
+        if outcome.after > 0:
+            self.timers.schedule('result', outcome.after, payload)
+        else:
+            self.inline.append(payload)
+
+    def _perform(self, task: SimTask, index: int | None) -> Outcome:
+        """The action's name and input evaluated as the engine does, then
+        played by `perform`."""
+        spec = self.spec.task(task.name)
+        item = {} if index is None else \
+            task.runtime['with_items']['items'][index]
+        data = self._data(task, {**task.in_context, **item})
+        name = spec.action
+        if expressions.has_expressions(name):
+            name = str(expressions.evaluate(name, data))
+        params = expressions.evaluate_recursively(spec.input, data)
+        if not isinstance(params, dict):
+            raise exc.InputError(
+                f"Task '{spec.name}' input must be a dictionary, got "
+                f'{type(params).__name__}')
+        return self.perform(name, params)
 
     # -- timers ------------------------------------------------------------------
 
@@ -288,8 +361,9 @@ class Simulation:
         if task.state != states.RUNNING or attempt != task.attempt:
             return   # late: the task timed out or was retried meanwhile
         if index is None:
-            info = None if outcome.state == states.SUCCESS else \
-                str(outcome.result)
+            value = outcome.result
+            info = None if outcome.state == states.SUCCESS else cut(
+                value if isinstance(value, str) else jsonutils.dumps(value))
             self._complete(task, outcome.state, info, outcome.result)
             return
         p = task.runtime['with_items']
@@ -347,16 +421,39 @@ class Simulation:
                                      (task,))
                 return
         self._set(task, state, info)
+        task.finished = next(self._finish_seq)
         branch, glob = direct.publish_for(spec, state)
-        task.published = data_flow.evaluate_publish(branch, data)
-        self.context.update(data_flow.evaluate_publish(glob, data))
+        try:
+            published = data_flow.evaluate_publish(branch, data)
+            published_global = data_flow.evaluate_publish(glob, data)
+        except exc.MistralError as e:
+            if state == states.ERROR:
+                published, published_global = {}, {}
+            else:
+                self._complete(task, states.ERROR, cut(str(e)), result)
+                return
+        task.published = published
+        if published:
+            task.version = next(self._versions)
+        if 'keep-result' in spec.policies:
+            self._keep_result(task, spec, data)
+        self.context.update(published_global)
         outbound = self._outbound(task)
-        if self.spec.type == 'reverse':
-            outcome = self._reverse_transitions(task, state, outbound)
-        else:
-            outcome = direct.transitions(
-                self.spec, task.name, task.id, state, outbound,
-                self._data(task, outbound))
+        try:
+            if self.spec.type == 'reverse':
+                outcome = self._reverse_transitions(task, state, outbound)
+            else:
+                outcome = direct.transitions(
+                    self.spec, task.name, task.id, state, outbound,
+                    self._data(task, outbound))
+        except exc.MistralError as e:
+            if state != states.ERROR:
+                self._complete(task, states.ERROR, cut(str(e)), result)
+                return
+            outcome = direct.Transitions((), ())
+            task.state_info = cut(f'{info}; {e}')
+        task.has_next = any(isinstance(c, commands.RunTask)
+                            for c in outcome.commands)
         task.next_tasks = outcome.next_tasks
         task.error_handled = (state == states.ERROR and
                               direct.is_error_handled(outcome))
@@ -366,6 +463,25 @@ class Simulation:
         for name in sorted(spec.next_task_names() - fired):
             if self.spec.task(name).join is not None:
                 self.queue.append(commands.RunTask(name, {}))
+
+    def _keep_result(self, task: SimTask, spec, data: dict) -> None:
+        """keep-result: false drops the result once published."""
+        try:
+            keep = expressions.evaluate(spec.policies['keep-result'], data)
+        except exc.MistralError:
+            return
+        if keep is False or str(keep).lower() == 'false':
+            task.result = None
+
+    def _force_fail(self, task: SimTask, error: str) -> None:
+        """A task that could not start its work fails the workflow, with
+        no transitions or retries (as in the engine)."""
+        self._set(task, states.ERROR, cut(error))
+        task.finished = next(self._finish_seq)
+        task.processed = True
+        if self.state not in states.TERMINAL:
+            self._fail(f'Failed to run task [error={error}, '
+                       f'wf={self.spec.name}, task={task.name}]')
 
     def _retry(self, task: SimTask, delay: float) -> None:
         retry = task.runtime.setdefault('retry_task_policy', {})
@@ -389,14 +505,15 @@ class Simulation:
         ready = reverse.ready_after(self.spec, self.task_name, task.name,
                                     succeeded, {t.name for t in self.tasks})
         cmds = tuple(commands.RunTask(name, data_flow.merge_contexts(
-            [self._outbound(self.latest(r))
-             for r in self.spec.task(name).requires], by_version=False))
+            [self._outbound(t) for t in self.tasks
+             if t.name in self.spec.task(name).requires], by_version=True))
             for name in ready)
         return direct.Transitions(cmds, tuple((c.task_name, 'on-success')
                                               for c in cmds))
 
     def _outbound(self, task: SimTask) -> dict:
-        return data_flow.outbound_context(task.in_context, task.published)
+        return data_flow.outbound_context(task.in_context, task.published,
+                                          version=task.version)
 
     def _open(self) -> bool:
         return any(t.state in states.INCOMPLETE - {states.WAITING}
@@ -404,13 +521,64 @@ class Simulation:
 
     def _finish(self) -> None:
         for task in [t for t in self.tasks if t.state == states.WAITING]:
-            self._complete(task, states.ERROR, task.state_info)
-        if self.queue or self._open():
+            self._complete(task, states.ERROR,
+                           task.state_info or 'Join can not be satisfied')
+        if self.inline or self.queue or self._open():
             return
-        failed = [t.name for t in self.tasks
-                  if t.state == states.ERROR and not t.error_handled]
-        if failed:
-            self._set_wf(states.ERROR, 'Failure caused by error in tasks: '
-                         + ', '.join(failed))
+        if any(t.state == states.ERROR and not t.error_handled
+               for t in self.tasks):
+            self._fail(self._failure_summary())
         else:
-            self._set_wf(states.SUCCESS)
+            self._succeed()
+
+    def _final_context(self) -> dict:
+        """Merge of the outbound contexts of the tasks that ended branches,
+        in the order they completed."""
+        return data_flow.merge_contexts(
+            [self._outbound(t) for t in sorted(
+                (t for t in self.tasks if not t.has_next and
+                 t.state in states.COMPLETED), key=lambda t: t.finished)],
+            by_version=True)
+
+    def _succeed(self, message: str | None = None) -> None:
+        final = self._final_context()
+        try:
+            if self.spec.output:
+                output = expressions.evaluate_recursively(
+                    self.spec.output, self._wf_data(final))
+            else:
+                output = data_flow.strip_internal(final)
+        except exc.MistralError as e:
+            self._fail(str(e))
+            return
+        self.output = output
+        self._set_wf(states.SUCCESS, message)
+
+    def _fail(self, message: str | None) -> None:
+        output: dict = {'result': message}
+        if self.spec.output_on_error:
+            try:
+                output.update(expressions.evaluate_recursively(
+                    self.spec.output_on_error,
+                    self._wf_data(self._final_context())))
+            except exc.MistralError as e:
+                message = f'{message}\n{e}' if message else str(e)
+                output['result'] = message
+        self.output = output
+        self._set_wf(states.ERROR, message)
+
+    def _failure_summary(self) -> str:
+        """The engine's message, with simulated ids."""
+        failed = [t for t in self.tasks
+                  if t.state == states.ERROR and not t.error_handled]
+        blocks = []
+        for t in failed:
+            lines = [f'  {t.name} [task_ex_id={t.id}] -> {t.state_info}']
+            errors = [o for o in t.actions if o.state == states.ERROR]
+            for i, o in enumerate(errors):
+                lines.append(f'    [action_ex_id={t.id}.{i}, idx={i}]: '
+                             f'{o.result}')
+            blocks.append('\n'.join(lines))
+        header = ('Failure caused by error in tasks: '
+                  + ', '.join(t.name for t in failed))
+        return cut(header + '\n\n' + '\n\n'.join(blocks) + '\n')
