@@ -35,8 +35,6 @@ import threading
 import time
 import uuid
 
-import requests
-
 READY_MARKER = 'Mistral running:'
 
 RECORD_MODULE = '''\

@@ -10,8 +10,8 @@ from importlib import metadata
 import pytest
 import requests
 
-from tests.server import (create_workflows, loads, run_workflow,
-                          start_execution, wait_for_execution, wait_until)
+from tests.server import (create_workflows, loads, start_execution,
+                          wait_for_execution, wait_until)
 
 WF = '''
 version: '2.0'

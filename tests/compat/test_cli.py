@@ -4,14 +4,13 @@ all-in-one `mistral-server`: what users type, parsed from `-f json` and
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import subprocess
 
 import pytest
 
+from tests.compat.cli import Cli
 from tests.functional.workflows import HELLO
-from tests.server import CLI_SCRIPT, MistralServer, wait_until
+from tests.server import MistralServer, wait_until
 
 
 @pytest.fixture(scope='module')
@@ -21,34 +20,6 @@ def server(tmp_path_factory) -> MistralServer:
     srv.start()
     yield srv
     srv.stop()
-
-
-class Cli:
-    def __init__(self, server: MistralServer, workdir: pathlib.Path) -> None:
-        self.server = server
-        self.workdir = workdir
-        # No Keystone: drop any OS_* settings of the calling shell.
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith('OS_')}
-
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        if not CLI_SCRIPT.exists():
-            pytest.fail(f'{CLI_SCRIPT} not found (python-mistralclient)')
-        proc = subprocess.run(
-            [str(CLI_SCRIPT), '--os-mistral-url', self.server.api, *args],
-            capture_output=True, text=True, timeout=60, cwd=self.workdir,
-            env=self.env)
-        if ok:
-            assert proc.returncode == 0, (
-                f'mistral {" ".join(args)} exited {proc.returncode}\n'
-                f'stdout: {proc.stdout}\nstderr: {proc.stderr}')
-        return proc
-
-    def json(self, *args: str):
-        return json.loads(self.run(*args, '-f', 'json').stdout)
-
-    def value(self, *args: str) -> str:
-        return self.run(*args, '-f', 'value').stdout.strip()
 
 
 @pytest.fixture(scope='module')

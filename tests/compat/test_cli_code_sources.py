@@ -8,7 +8,8 @@ import pathlib
 import pytest
 import requests
 
-from tests.compat.test_cli import Cli, server  # noqa: F401 (fixture)
+from tests.compat.cli import Cli
+from tests.compat.test_cli import server  # noqa: F401 (fixture)
 from tests.server import loads, run_workflow
 
 V1 = '''from mistral_lib import actions

@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from tests.compat.test_cli import Cli
+from tests.compat.cli import Cli
 from tests.server import MistralServer, create_workflows
 
 WORKFLOW = """---

@@ -10,14 +10,12 @@ waiting for executions polls the REST API instead."""
 from __future__ import annotations
 
 import json
-import os
-import pathlib
-import subprocess
 
 import pytest
 import requests
 
-from tests.server import CLI_SCRIPT, MistralServer, wait_until
+from tests.compat.cli import Cli
+from tests.server import MistralServer, wait_until
 
 WORKBOOK = """\
 version: '2.0'
@@ -80,43 +78,6 @@ def server(tmp_path_factory) -> MistralServer:
     srv.start()
     yield srv
     srv.stop()
-
-
-class Cli:
-    def __init__(self, server: MistralServer, workdir: pathlib.Path) -> None:
-        self.server = server
-        self.workdir = workdir
-        # No Keystone: drop any OS_* settings of the calling shell.
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith('OS_')}
-
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        if not CLI_SCRIPT.exists():
-            pytest.fail(f'{CLI_SCRIPT} not found (python-mistralclient)')
-        proc = subprocess.run(
-            [str(CLI_SCRIPT), '--os-mistral-url', self.server.api, *args],
-            capture_output=True, text=True, timeout=60, cwd=self.workdir,
-            env=self.env)
-        assert (proc.returncode == 0) == ok, (
-            f'mistral {" ".join(args)} exited {proc.returncode}\n'
-            f'stdout: {proc.stdout}\nstderr: {proc.stderr}')
-        return proc
-
-    def out(self, *args: str) -> str:
-        return self.run(*args).stdout
-
-    def fails(self, *args: str) -> str:
-        """The error the CLI prints for a refused request."""
-        proc = self.run(*args, ok=False)
-        return proc.stdout + proc.stderr
-
-    def json(self, *args: str):
-        return json.loads(self.out(*args, '-f', 'json'))
-
-    def file(self, name: str, text: str) -> str:
-        path = self.workdir / name
-        path.write_text(text)
-        return str(path)
 
 
 @pytest.fixture(scope='module')

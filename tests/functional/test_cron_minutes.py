@@ -19,8 +19,8 @@ import requests
 
 from mistral.db.models import utcnow
 from tests.conftest import DB_ENV, _service_url, empty_database
-from tests.server import (MistralServer, create_workflows, prepare_database,
-                          wait_for_execution, wait_until)
+from tests.server import (MistralServer, create_workflows, delete_queues,
+                          prepare_database, wait_for_execution, wait_until)
 
 RUNS = 3
 # `mistral.periodic.cron.LOOKAHEAD`: a trigger may fire this much early.
@@ -77,24 +77,8 @@ def servers(tmp_path):
             server.terminate()
         for server in started:
             server.stop()
-        _delete_queues(rabbit, [f'test_engine_{suffix}',
-                                f'test_executor_{suffix}'])
-
-
-def _delete_queues(rabbit: str, names: list[str]) -> None:
-    import kombu
-
-    try:
-        with kombu.Connection(rabbit.replace('rabbit://', 'amqp://', 1),
-                              connect_timeout=5) as conn:
-            channel = conn.channel()
-            for name in names:
-                try:
-                    channel.queue_delete(name)
-                except Exception:
-                    channel = conn.channel()
-    except Exception:
-        pass
+        delete_queues(rabbit, [f'test_engine_{suffix}',
+                               f'test_executor_{suffix}'])
 
 
 def test_every_minute_three_times_then_gone(servers) -> None:

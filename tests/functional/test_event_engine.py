@@ -14,8 +14,9 @@ import requests
 
 from mistral import config
 from tests.conftest import DB_ENV, _service_url, empty_database
-from tests.server import (MistralServer, create_workflows, loads,
-                          prepare_database, wait_for_execution, wait_until)
+from tests.server import (MistralServer, create_workflows, delete_queues,
+                          loads, prepare_database, wait_for_execution,
+                          wait_until)
 
 DEFINITIONS = """
 - event_types: ['test.*']
@@ -83,24 +84,12 @@ def deployment(tmp_path_factory):
 
 def _delete_queues(rabbit: str, names: dict) -> None:
     """Queues are durable in RabbitMQ: remove this test's."""
-    import kombu
-
-    queues = [f"mistral-{names['exchange']}-{names['pool']}",
-              f"{names['topic']}.info", names['ee_topic'],
-              f"{names['ee_topic']}.0.0.0.0", names['engine_topic'],
-              f"{names['engine_topic']}.0.0.0.0", names['executor_topic'],
-              f"{names['executor_topic']}.0.0.0.0"]
-    try:
-        with kombu.Connection(rabbit.replace('rabbit://', 'amqp://', 1),
-                              connect_timeout=5) as conn:
-            channel = conn.channel()
-            for name in queues:
-                try:
-                    channel.queue_delete(name)
-                except Exception:
-                    channel = conn.channel()
-    except Exception:
-        pass
+    delete_queues(rabbit, [
+        f"mistral-{names['exchange']}-{names['pool']}",
+        f"{names['topic']}.info", names['ee_topic'],
+        f"{names['ee_topic']}.0.0.0.0", names['engine_topic'],
+        f"{names['engine_topic']}.0.0.0.0", names['executor_topic'],
+        f"{names['executor_topic']}.0.0.0.0"])
 
 
 def executions_of(api: str, workflow_id: str) -> list[dict]:

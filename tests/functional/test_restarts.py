@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import pathlib
 
-import pytest
-
 from tests.functional import mixed_load
 from tests.server import (PrivatePostgreSQL, PrivateRabbitMQ,
                           SplitDeployment, create_workflows,
