@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from mistral import exceptions as exc
 from mistral.actions import dynamic
 from mistral.db import models
-from mistral.services.visibility import visible
+from mistral.services.visibility import (find_in_namespace,
+                                         find_own_in_namespace)
 
 CODE = models.CodeSource
 KIND = 'CodeSource'
@@ -38,31 +39,8 @@ def find_code_source(session: Session, identifier: str, namespace: str,
                      project_id: str) -> models.CodeSource:
     """By id, or by name in `namespace`: the caller's own first, then a
     public one."""
-    row = session.get(CODE, identifier)
-    if row is not None and (row.project_id == project_id or
-                            row.scope == 'public'):
-        return row
-    rows = session.scalars(sa.select(CODE).where(
-        CODE.name == identifier, CODE.namespace == (namespace or ''),
-        visible(CODE, project_id))).all()
-    if not rows:
-        raise exc.NotFoundError(KIND, identifier=identifier,
-                                namespace=namespace or '')
-    return min(rows, key=lambda r: r.project_id != project_id)
-
-
-def _own(session: Session, identifier: str, namespace: str,
-         project_id: str) -> models.CodeSource:
-    """A code source the caller may change or delete: only its own."""
-    row = session.scalars(sa.select(CODE).where(
-        CODE.project_id == project_id,
-        sa.or_(CODE.id == identifier,
-               sa.and_(CODE.name == identifier,
-                       CODE.namespace == (namespace or ''))))).first()
-    if row is None:
-        raise exc.NotFoundError(KIND, identifier=identifier,
-                                namespace=namespace or '')
-    return row
+    return find_in_namespace(session, CODE, KIND, identifier, namespace,
+                             project_id)
 
 
 def create_code_source(session: Session, name: str, content: str,
@@ -88,7 +66,8 @@ def update_code_source(session: Session, identifier: str, content: str,
                        project_id: str) -> models.CodeSource:
     """New text for a code source; its version goes up by one, so every
     process compiles it again the next time one of its actions runs."""
-    row = _own(session, identifier, namespace, project_id)
+    row = find_own_in_namespace(
+        session, CODE, KIND, identifier, namespace, project_id)
     dynamic.check_syntax(row.name, content)
     row.content = content
     if scope is not None:
@@ -101,7 +80,8 @@ def update_code_source(session: Session, identifier: str, content: str,
 def delete_code_source(session: Session, identifier: str, namespace: str,
                        project_id: str) -> None:
     """Its dynamic actions go with it, as upstream's cascade does."""
-    row = _own(session, identifier, namespace, project_id)
+    row = find_own_in_namespace(
+        session, CODE, KIND, identifier, namespace, project_id)
     session.execute(sa.delete(models.DynamicActionDefinition).where(
         models.DynamicActionDefinition.code_source_id == row.id))
     session.delete(row)

@@ -11,7 +11,8 @@ from mistral import exceptions as exc
 from mistral.actions import dynamic
 from mistral.db import models
 from mistral.services import code_sources as code_service
-from mistral.services.visibility import visible
+from mistral.services.visibility import (find_in_namespace,
+                                         find_own_in_namespace, visible)
 
 DYN = models.DynamicActionDefinition
 KIND = 'DynamicActionDefinition'
@@ -60,30 +61,8 @@ def _code_source(session: Session, body: dict, namespace: str,
 def find_dynamic_action(session: Session, identifier: str, namespace: str,
                         project_id: str) -> models.DynamicActionDefinition:
     """By id, or by name in `namespace`: own first, then a public one."""
-    row = session.get(DYN, identifier)
-    if row is not None and (row.project_id == project_id or
-                            row.scope == 'public'):
-        return row
-    rows = session.scalars(sa.select(DYN).where(
-        DYN.name == identifier, DYN.namespace == (namespace or ''),
-        visible(DYN, project_id))).all()
-    if not rows:
-        raise exc.NotFoundError(KIND, identifier=identifier,
-                                namespace=namespace or '')
-    return min(rows, key=lambda r: r.project_id != project_id)
-
-
-def _own(session: Session, identifier: str, namespace: str,
-         project_id: str) -> models.DynamicActionDefinition:
-    row = session.scalars(sa.select(DYN).where(
-        DYN.project_id == project_id,
-        sa.or_(DYN.id == identifier,
-               sa.and_(DYN.name == identifier,
-                       DYN.namespace == (namespace or ''))))).first()
-    if row is None:
-        raise exc.NotFoundError(KIND, identifier=identifier,
-                                namespace=namespace or '')
-    return row
+    return find_in_namespace(session, DYN, KIND, identifier, namespace,
+                             project_id)
 
 
 def create_dynamic_action(session: Session, body: dict,
@@ -120,7 +99,8 @@ def update_dynamic_action(session: Session, body: dict,
     if identifier is None:
         raise exc.InputError("Either 'name' or 'id' must be provided.")
     namespace = _text(body, 'namespace') or ''
-    row = _own(session, identifier, namespace, project_id)
+    row = find_own_in_namespace(
+        session, DYN, KIND, identifier, namespace, project_id)
     class_name = _text(body, 'class_name')
     if class_name is not None:
         row.class_name = class_name
@@ -136,7 +116,8 @@ def update_dynamic_action(session: Session, body: dict,
 
 def delete_dynamic_action(session: Session, identifier: str, namespace: str,
                           project_id: str) -> None:
-    session.delete(_own(session, identifier, namespace, project_id))
+    session.delete(find_own_in_namespace(
+        session, DYN, KIND, identifier, namespace, project_id))
 
 
 def find_for_run(session: Session, name: str, namespace: str | None,

@@ -58,3 +58,35 @@ def find_visible(session: Session, model, kind: str, identifier: str,
     if not rows:
         raise exc.NotFoundError(kind, name=identifier)
     return min(rows, key=lambda r: r.project_id != project_id)
+
+
+def find_in_namespace(session: Session, model, kind: str, identifier: str,
+                      namespace: str | None, project_id: str):
+    """A row by id, or by name in `namespace`: the caller's own first,
+    then a visible one."""
+    row = session.get(model, identifier)
+    if row is not None and is_visible(session, row, project_id):
+        return row
+    rows = session.scalars(sa.select(model).where(
+        model.name == identifier, model.namespace == (namespace or ''),
+        visible(model, project_id))).all()
+    if not rows:
+        raise exc.NotFoundError(kind, identifier=identifier,
+                                namespace=namespace or '')
+    return min(rows, key=lambda r: r.project_id != project_id)
+
+
+def find_own_in_namespace(session: Session, model, kind: str,
+                          identifier: str, namespace: str | None,
+                          project_id: str):
+    """A row the caller may change or delete (only its own), by id or by
+    name in `namespace`."""
+    row = session.scalars(sa.select(model).where(
+        model.project_id == project_id,
+        sa.or_(model.id == identifier,
+               sa.and_(model.name == identifier,
+                       model.namespace == (namespace or ''))))).first()
+    if row is None:
+        raise exc.NotFoundError(kind, identifier=identifier,
+                                namespace=namespace or '')
+    return row
