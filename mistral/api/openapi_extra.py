@@ -182,6 +182,12 @@ def _ref(name: str) -> Schema:
     return {'$ref': f'#/components/schemas/{name}'}
 
 
+# Dynamic action bodies take null for a field not given: the default on
+# create, no change on update (where an empty string means no change too).
+_TEXT_OR_NULL = {'type': ['string', 'null']}
+_SCOPE_OR_NULL = {'type': ['string', 'null'],
+                  'enum': ['private', 'public', None]}
+
 # Schemas only the hand-written endpoints use.
 EXTRA_SCHEMAS: dict[str, Schema] = {
     'Validation': {
@@ -231,10 +237,10 @@ EXTRA_SCHEMAS: dict[str, Schema] = {
         'properties': {
             'name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
             'class_name': {'type': 'string', 'minLength': 1},
-            'code_source_id': {'type': 'string'},
-            'code_source_name': {'type': 'string'},
-            'namespace': {'type': 'string'},
-            'scope': {'type': 'string', 'enum': ['private', 'public']},
+            'code_source_id': _TEXT_OR_NULL,
+            'code_source_name': _TEXT_OR_NULL,
+            'namespace': _TEXT_OR_NULL,
+            'scope': _SCOPE_OR_NULL,
         },
         'required': ['name', 'class_name'],
     },
@@ -242,13 +248,13 @@ EXTRA_SCHEMAS: dict[str, Schema] = {
         'type': 'object',
         'description': 'The action is found by `id` or `name`.',
         'properties': {
-            'id': {'type': 'string'},
-            'name': {'type': 'string'},
-            'class_name': {'type': 'string', 'minLength': 1},
-            'code_source_id': {'type': 'string'},
-            'code_source_name': {'type': 'string'},
-            'namespace': {'type': 'string'},
-            'scope': {'type': 'string', 'enum': ['private', 'public']},
+            'id': _TEXT_OR_NULL,
+            'name': _TEXT_OR_NULL,
+            'class_name': _TEXT_OR_NULL,
+            'code_source_id': _TEXT_OR_NULL,
+            'code_source_name': _TEXT_OR_NULL,
+            'namespace': _TEXT_OR_NULL,
+            'scope': _SCOPE_OR_NULL,
         },
         'anyOf': [{'required': ['id']}, {'required': ['name']}],
     },

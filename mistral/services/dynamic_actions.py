@@ -50,8 +50,10 @@ def _text(body: dict, key: str, required: bool = False) -> str | None:
 
 def _code_source(session: Session, body: dict, namespace: str,
                  project_id: str) -> models.CodeSource | None:
-    identifier = _text(body, 'code_source_id') or \
+    # Both checked, even when the id alone is used.
+    by_id, by_name = _text(body, 'code_source_id'), \
         _text(body, 'code_source_name')
+    identifier = by_id or by_name
     if identifier is None:
         return None
     return code_service.find_code_source(session, identifier, namespace,
@@ -95,7 +97,8 @@ def update_dynamic_action(session: Session, body: dict,
     """Body names the action by `id` or `name`; class_name, scope and
     the code source may change."""
     check_keys(body, UPDATE_KEYS)
-    identifier = _text(body, 'id') or _text(body, 'name')
+    by_id, by_name = _text(body, 'id'), _text(body, 'name')
+    identifier = by_id or by_name
     if identifier is None:
         raise exc.InputError("Either 'name' or 'id' must be provided.")
     namespace = _text(body, 'namespace') or ''
