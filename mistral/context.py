@@ -5,6 +5,7 @@ thread-local.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from mistral.db.models import DEFAULT_PROJECT_ID
@@ -36,6 +37,8 @@ class RequestContext:
     region_name: str | None = None
     service_catalog: object | None = field(default=None, compare=False)
     target: TargetCloud | None = field(default=None, compare=False)
+    # Keystone's public URI, where actions log in with `auth_token`.
+    auth_uri: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -51,7 +54,38 @@ class RequestContext:
             'region_name': self.region_name,
             'auth_token': '***' if self.auth_token else None,
             'service_catalog': '***' if self.service_catalog else None,
+            'auth_uri': self.auth_uri,
+            'is_target': self.target is not None,
+            'target_auth_uri': self.target.auth_uri if self.target else None,
+            'target_project_id': (self.target.project_id if self.target
+                                  else None),
+            'target_user_id': self.target.user_id if self.target else None,
+            'target_user_name': (self.target.user_name if self.target
+                                 else None),
+            'target_region_name': (self.target.region_name if self.target
+                                   else None),
+            'target_auth_token': ('***' if self.target else None),
+            'target_service_catalog': (
+                '***' if self.target and self.target.service_catalog
+                else None),
         }
+
+    def to_wire(self) -> dict:
+        """Everything, secrets included: what an execution stores so
+        that its actions can act for the caller later (never shown by
+        the API)."""
+        data = dataclasses.asdict(self)
+        data['roles'] = list(self.roles)
+        return data
+
+    @classmethod
+    def from_wire(cls, data: dict) -> 'RequestContext':
+        data = dict(data)
+        target = data.pop('target', None)
+        data['roles'] = tuple(data.get('roles') or ())
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known},
+                   target=TargetCloud(**target) if target else None)
 
 
 ANONYMOUS = RequestContext()

@@ -35,7 +35,7 @@ def wrap(app, conf: cfg.ConfigOpts):
     from keystonemiddleware import auth_token
 
     # auth_token registers and reads [keystone_authtoken] on `conf`.
-    return auth_token.AuthProtocol(IdentityMiddleware(app), {
+    return auth_token.AuthProtocol(IdentityMiddleware(app, conf), {
         'oslo_config_config': conf, 'delay_auth_decision': True})
 
 
@@ -43,8 +43,16 @@ class IdentityMiddleware:
     """401 for requests without a valid token (public paths excepted);
     the caller's context for the others."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, conf: cfg.ConfigOpts | None = None) -> None:
         self.app = app
+        self.conf = conf
+
+    def _auth_uri(self) -> str | None:
+        # auth_token registers [keystone_authtoken] after this is built.
+        try:
+            return self.conf.keystone_authtoken.www_authenticate_uri
+        except (AttributeError, cfg.Error):
+            return None
 
     def __call__(self, environ, start_response):
         request = webob.Request(environ)
@@ -59,7 +67,8 @@ class IdentityMiddleware:
             return unauthorized(f'Failed to validate access token: '
                                 f'{reason}')(environ, start_response)
         try:
-            environ[CONTEXT_KEY] = context_from_headers(request.headers)
+            environ[CONTEXT_KEY] = context_from_headers(
+                request.headers, self._auth_uri())
         except CredentialsError as e:
             return unauthorized(str(e))(environ, start_response)
         except ValueError as e:
@@ -71,7 +80,8 @@ class CredentialsError(Exception):
     """Headers that name a target cloud without a way to log in to it."""
 
 
-def context_from_headers(headers) -> RequestContext:
+def context_from_headers(headers,
+                         auth_uri: str | None = None) -> RequestContext:
     """The caller as keystonemiddleware describes it in the request
     headers (it drops any identity header the client sent itself)."""
     roles = tuple(r.strip() for r in headers.get('X-Roles', '').split(',')
@@ -86,7 +96,8 @@ def context_from_headers(headers) -> RequestContext:
         project_name=headers.get('X-Project-Name'),
         region_name=headers.get('X-Region-Name'),
         service_catalog=json.loads(catalog) if catalog else None,
-        target=target_from_headers(headers))
+        target=target_from_headers(headers),
+        auth_uri=auth_uri)
 
 
 def target_from_headers(headers) -> TargetCloud | None:

@@ -102,6 +102,10 @@ def start_action(run: 'WorkflowRun', task_ex: models.TaskExecution,
         'project_id': wf_ex.project_id,
         'with_items_index': index,
     }
+    security = (wf_ex.runtime_context or {}).get(launch.SECURITY_KEY)
+    if security:
+        # The authenticated caller, for the action's security context.
+        execution_context['security'] = security
     if resolved.source is not None:
         # A dynamic action: its code travels with it to the executor.
         execution_context['action_source'] = resolved.source

@@ -130,8 +130,11 @@ class Engine:
     def start_workflow(self, workflow_id: str, execution_id: str,
                        wf_input: dict, params: dict,
                        description: str | None, project_id: str,
-                       source_execution_id: str | None = None) -> dict:
-        """Create and start an execution of a stored workflow definition."""
+                       source_execution_id: str | None = None,
+                       security: dict | None = None) -> dict:
+        """Create and start an execution of a stored workflow definition;
+        `security` is the authenticated caller (RequestContext wire
+        form), if any."""
         def tx(session: Session, box: outbox_mod.Outbox) -> dict:
             existing = session.get(models.WorkflowExecution, execution_id)
             if existing is not None:
@@ -143,7 +146,7 @@ class Engine:
             wf_ex, spec = launch.new_execution(
                 session, definition, wf_input,
                 self.notifications.prepare_params(params), description,
-                project_id, execution_id=execution_id)
+                project_id, execution_id=execution_id, security=security)
             wf_ex.source_execution_id = source_execution_id
             run = WorkflowRun(session, wf_ex, spec, self.settings, box)
             run.check_size('WorkflowExecution', 'input', wf_ex.input)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mistral import exceptions as exc
+from mistral.context import RequestContext
 from mistral import expressions
 from mistral.db import models
 from mistral.engine import tx_state
@@ -12,6 +13,12 @@ from mistral.expressions import functions
 from mistral.lang import parser
 from mistral.lang.specs import WorkflowSpec
 from mistral.workflow import data_flow, states
+
+
+# Where an execution keeps its caller: masked in the context (what
+# workflows see), complete in the runtime context (what actions get).
+OPENSTACK_KEY = 'openstack'
+SECURITY_KEY = 'security'
 
 
 def resolve_env(session: Session, env, project_id: str) -> dict:
@@ -36,9 +43,14 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
                   wf_input: dict, params: dict, description: str | None,
                   project_id: str, execution_id: str | None = None,
                   parent_task: models.TaskExecution | None = None,
-                  root_execution_id: str | None = None
+                  root_execution_id: str | None = None,
+                  security: dict | None = None
                   ) -> tuple[models.WorkflowExecution, WorkflowSpec]:
-    """Validate input and add a RUNNING execution (not started yet)."""
+    """Validate input and add a RUNNING execution (not started yet).
+
+    `security` is the authenticated caller (RequestContext wire form);
+    a sub-workflow inherits its parent's.
+    """
     spec = parser.spec_from_stored(definition.name, definition.spec)
     full_input = data_flow.validate_input(spec.input, wf_input or {},
                                           'WorkflowSpec', definition.name)
@@ -50,6 +62,18 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
             env, {functions.ENV_KEY: env})
     run_params['env'] = env
     run_params.setdefault('namespace', definition.namespace)
+    if parent_task is not None and security is None:
+        parent = session.get(models.WorkflowExecution,
+                             parent_task.workflow_execution_id)
+        security = (parent.runtime_context or {}).get(SECURITY_KEY)
+    context: dict = {}
+    runtime_context: dict = {}
+    if security:
+        # Workflows read it as $.openstack, secrets masked; the full
+        # form stays in runtime_context (never shown by the API) for
+        # the actions' security context.
+        context[OPENSTACK_KEY] = RequestContext.from_wire(security).masked()
+        runtime_context[SECURITY_KEY] = security
     wf_ex = models.WorkflowExecution(
         id=execution_id or models.new_id(),
         name=definition.name,
@@ -61,8 +85,8 @@ def new_execution(session: Session, definition: models.WorkflowDefinition,
         state=states.RUNNING,
         input=full_input,
         params=run_params,
-        context={},
-        runtime_context={},
+        context=context,
+        runtime_context=runtime_context,
         task_execution_id=parent_task.id if parent_task else None,
         root_execution_id=root_execution_id,
         project_id=project_id,

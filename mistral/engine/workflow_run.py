@@ -120,7 +120,10 @@ class WorkflowRun(LifecycleMixin, PoliciesMixin, FlowMixin):
         execution = {functions.EXECUTION_KEY: {'id': self.wf_ex.id}}
         variables = expressions.evaluate_recursively(
             self.spec.vars, self._data(execution))
-        self.wf_ex.context = {**execution, **(variables or {})}
+        # Keeps what launch put there ($.openstack of an authenticated
+        # caller).
+        self.wf_ex.context = {**(self.wf_ex.context or {}), **execution,
+                              **(variables or {})}
         # Branch contexts start empty: workflow input, vars and globals are
         # reached through the lower layers of the evaluation data.
         if self.spec.type == 'reverse':

@@ -17,6 +17,7 @@ from mistral_lib.actions import context as lib_context
 
 from mistral import exceptions as exc
 from mistral.actions import registry
+from mistral.context import RequestContext
 from mistral.executor import runners
 from mistral.rpc.base import Transport
 from mistral.utils import jsonutils
@@ -36,9 +37,33 @@ def action_context(execution_context: dict) -> lib_context.ActionContext:
         action_execution_id=execution_context.get('action_execution_id'),
         workflow_name=execution_context.get('workflow_name'),
     )
-    security = lib_context.SecurityContext(
-        project_id=execution_context.get('project_id'))
-    return lib_context.ActionContext(security, execution)
+    return lib_context.ActionContext(
+        security_context(execution_context), execution)
+
+
+def security_context(execution_context: dict
+                     ) -> lib_context.SecurityContext:
+    """Who the action acts for: the authenticated caller that started
+    the workflow, or, with X-Target-* headers, the target cloud."""
+    stored = execution_context.get('security')
+    if not stored:
+        return lib_context.SecurityContext(
+            project_id=execution_context.get('project_id'))
+    ctx = RequestContext.from_wire(stored)
+    if ctx.target is not None:
+        target = ctx.target
+        return lib_context.SecurityContext(
+            auth_uri=target.auth_uri, auth_token=target.auth_token,
+            insecure=target.insecure,
+            service_catalog=target.service_catalog,
+            region_name=target.region_name, is_target=True,
+            is_trust_scoped=False, project_id=target.project_id,
+            user_name=target.user_name)
+    return lib_context.SecurityContext(
+        auth_uri=ctx.auth_uri, auth_token=ctx.auth_token,
+        service_catalog=ctx.service_catalog, region_name=ctx.region_name,
+        is_target=False, is_trust_scoped=False, project_id=ctx.project_id,
+        project_name=ctx.project_name, user_name=ctx.user_name)
 
 
 def run_action(action_name: str, params: dict,

@@ -18,12 +18,16 @@ class EngineClient:
     def start_workflow(self, workflow_id: str, execution_id: str,
                        wf_input: dict, params: dict,
                        description: str | None, project_id: str,
-                       source_execution_id: str | None = None) -> dict:
+                       source_execution_id: str | None = None,
+                       security: dict | None = None) -> dict:
+        """`security`: the caller's RequestContext.to_wire(), when the
+        API authenticates its callers."""
         return self._call('start_workflow', workflow_id=workflow_id,
                           execution_id=execution_id, wf_input=wf_input,
                           params=params, description=description,
                           project_id=project_id,
-                          source_execution_id=source_execution_id)
+                          source_execution_id=source_execution_id,
+                          security=security)
 
     def pause_workflow(self, execution_id: str) -> dict:
         return self._call('pause_workflow', execution_id=execution_id)

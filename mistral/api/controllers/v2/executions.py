@@ -157,7 +157,9 @@ class ExecutionsController(rest.RestController):
                 session, workflow_ref, namespace, ctx.project_id)
         result = self.services.engine.start_workflow(
             definition.id, execution_id, wf_input, params, description,
-            ctx.project_id, source_execution_id=source_id)
+            ctx.project_id, source_execution_id=source_id,
+            # Only an authenticated caller has a context worth storing.
+            security=ctx.to_wire() if ctx.auth_token else None)
         return resources.Execution.from_row(
             models.execution_from_wire(result['execution']))
 
