@@ -58,9 +58,9 @@ class MaintenanceMiddleware:
             finally:
                 if path in ('/maintenance', '/v2/maintenance'):
                     self._status = None  # changed here: read it again
-        if self._current_status() == maintenance.RUNNING:
-            return self.app(environ, start_response)
         status = self._current_status()
+        if status == maintenance.RUNNING:
+            return self.app(environ, start_response)
         message = (f'Current Mistral state is {status}. Method is not '
                    'allowed')
         response = webob.Response(
